@@ -1,0 +1,1 @@
+"""Local runner: starts NATS and the four services on one machine (`make up`)."""

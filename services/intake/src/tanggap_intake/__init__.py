@@ -1,0 +1,1 @@
+"""Tanggap intake service."""

@@ -1,0 +1,1 @@
+"""Contracts and plumbing shared by the Tanggap services: events, broker, settings, logging, db."""

@@ -1,0 +1,279 @@
+"""The JetStream stream, the broker factory, the subscriber wrapper and the outbox relay.
+
+Delivery is at-least-once. Every subscriber uses AckPolicy.MANUAL and decides itself:
+ack on success; nak with a growing delay on an error; after `max_deliveries` attempts, or at once for
+a message that is not a valid event, the message goes to the dead-letter stream with its error and is
+terminated, so it never blocks the stream.
+"""
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime
+
+import structlog
+from faststream import AckPolicy
+from faststream.nats import ConsumerConfig, JStream, NatsBroker, NatsMessage, PullSub
+from nats.js.api import DeliverPolicy, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tanggap_shared.db import OutboxEntry
+from tanggap_shared.events import SUBJECT_PREFIX, Event, parse_event
+
+STREAM_NAME = "TANGGAP"
+DLQ_STREAM_NAME = "TANGGAP_DLQ"
+DLQ_PREFIX = "tanggapdlq"
+
+# Two minutes is JetStream's default; a day lets a relay that was down for hours re-publish safely.
+DUPLICATE_WINDOW_SECONDS = 24 * 3600.0
+
+RETENTION_SECONDS = 90 * 24 * 3600.0
+
+
+def stream_configs() -> list[StreamConfig]:
+    """The event stream and the dead-letter stream, as the server should hold them."""
+    return [
+        StreamConfig(
+            name=STREAM_NAME,
+            subjects=[f"{SUBJECT_PREFIX}.>"],
+            duplicate_window=DUPLICATE_WINDOW_SECONDS,
+            max_age=RETENTION_SECONDS,
+            storage=StorageType.FILE,
+        ),
+        StreamConfig(
+            name=DLQ_STREAM_NAME,
+            subjects=[f"{DLQ_PREFIX}.>"],
+            max_age=RETENTION_SECONDS,
+            storage=StorageType.FILE,
+        ),
+    ]
+
+
+log = structlog.get_logger("tanggap.messaging")
+
+Handler = Callable[[Event, NatsMessage], Awaitable[None]]
+
+
+def make_broker(url: str, *, graceful_timeout: float = 15.0) -> NatsBroker:
+    """A NATS broker without FastStream's per-message access log (we log our own, with context)."""
+    return NatsBroker(
+        url,
+        logger=None,
+        graceful_timeout=graceful_timeout,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=1,
+        connect_timeout=2,
+    )
+
+
+async def prepare_broker(broker: NatsBroker) -> None:
+    """Connect and create or update both streams; every service calls it before `broker.start()`.
+
+    Streams are declared here rather than by FastStream because its declaration happens once per
+    JStream object per process, and the dead-letter stream has no subscriber to declare it.
+    """
+    await broker.connect()
+    js = broker.config.connection_state.stream
+    for config in stream_configs():
+        try:
+            await js.stream_info(config.name or "")
+        except NotFoundError:
+            await js.add_stream(config)
+        else:
+            await js.update_stream(config)
+
+
+def retry_delay(attempt: int) -> float:
+    """Back-off before redelivery: 1 s, 2 s, 4 s … capped at 60 s."""
+    return float(min(60, 2 ** max(0, attempt - 1)))
+
+
+def durable_name(service: str, name: str) -> str:
+    return f"{service}-{name}".replace(".", "-")
+
+
+def subscribe(
+    broker: NatsBroker,
+    *,
+    service: str,
+    name: str,
+    subjects: Iterable[str],
+    handler: Handler,
+    max_deliveries: int = 5,
+    ack_wait: float = 60.0,
+    batch: int = 16,
+) -> None:
+    """Register `handler` as a competing pull consumer (one durable per service and name).
+
+    Every process of a service that registers the same name shares the work. The handler receives the
+    validated event; it must be idempotent (see db.already_applied).
+    """
+    subject_list = list(subjects)
+
+    async def consume(msg: NatsMessage) -> None:
+        attempt = msg.raw_message.metadata.num_delivered or 1
+        try:
+            event = parse_event(msg.body)
+        except ValidationError as exc:
+            await _dead_letter(broker, service, msg, f"invalid event: {exc.errors(include_url=False)}")
+            await msg.reject()
+            return
+        with structlog.contextvars.bound_contextvars(
+            event_id=str(event.event_id),
+            incident_id=str(event.incident_id),
+            event_type=event.type,
+            attempt=attempt,
+        ):
+            try:
+                await handler(event, msg)
+            except Exception as exc:
+                if attempt >= max_deliveries:
+                    log.exception("message.dead_lettered", consumer=name)
+                    await _dead_letter(broker, service, msg, f"{type(exc).__name__}: {exc}")
+                    await msg.reject()
+                else:
+                    delay = retry_delay(attempt)
+                    log.warning("message.retry", consumer=name, error=repr(exc), delay_s=delay)
+                    await msg.nack(delay=delay)
+                return
+            await msg.ack()
+
+    # The server's own limit is a backstop above ours, for a message whose handler kills the process.
+    config = ConsumerConfig(
+        max_deliver=max_deliveries + 3,
+        ack_wait=ack_wait,
+        max_ack_pending=max(1000, batch * 4),
+        deliver_policy=DeliverPolicy.ALL,
+    )
+    if len(subject_list) > 1:
+        config.filter_subjects = subject_list
+        subject = f"{SUBJECT_PREFIX}.>"
+    else:
+        subject = subject_list[0]
+    broker.subscriber(
+        subject,
+        stream=JStream(STREAM_NAME, declare=False),
+        durable=durable_name(service, name),
+        pull_sub=PullSub(batch_size=batch, timeout=1.0),
+        config=config,
+        ack_policy=AckPolicy.MANUAL,
+        title=f"{service}:{name}",
+    )(consume)
+
+
+async def _dead_letter(broker: NatsBroker, service: str, msg: NatsMessage, error: str) -> None:
+    meta = msg.raw_message.metadata
+    headers = {
+        "Nats-Msg-Id": f"dlq-{service}-{meta.sequence.stream}",
+        "Tanggap-Error": error[:2000].replace("\n", " "),
+        "Tanggap-Original-Subject": msg.raw_message.subject,
+        "Tanggap-Stream-Seq": str(meta.sequence.stream),
+        "Tanggap-Consumer": service,
+    }
+    body = msg.body
+    subject = f"{DLQ_PREFIX}.{service}.{msg.raw_message.subject}"
+    await broker.publish(body, subject, headers=headers, stream=DLQ_STREAM_NAME, timeout=5.0)
+
+
+class OutboxRelay:
+    """Publishes outbox rows in order, marks them published; wakes up on demand or every `interval`.
+
+    A crash between publish and commit re-publishes the row later with the same Nats-Msg-Id, which
+    JetStream drops as a duplicate. Only one relay may run per SQLite database; with PostgreSQL, rows
+    are claimed with FOR UPDATE SKIP LOCKED so several processes can relay.
+    """
+
+    def __init__(
+        self,
+        factory: async_sessionmaker[AsyncSession],
+        broker: NatsBroker,
+        *,
+        interval: float = 1.0,
+        batch: int = 100,
+    ) -> None:
+        self._factory = factory
+        self._broker = broker
+        self._interval = interval
+        self._batch = batch
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.published = 0
+
+    def wake(self) -> None:
+        """Ask the relay to run now (after a commit that added outbox rows)."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        # One last pass so a clean stop leaves nothing behind that a broker could take now.
+        try:
+            await self.flush()
+        except Exception:  # the rows stay in the outbox for the next start
+            log.warning("outbox.final_flush_failed")
+
+    async def _run(self) -> None:
+        failures = 0
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
+            self._wake.clear()
+            try:
+                while await self.flush() == self._batch:
+                    pass
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # broker or database down: keep the rows, retry
+                failures += 1
+                log.warning("outbox.publish_failed", error=repr(exc), failures=failures)
+                await asyncio.sleep(min(10.0, 0.5 * failures))
+
+    async def flush(self) -> int:
+        """Publish up to one batch of pending rows; returns how many were published."""
+        async with self._factory() as session, session.begin():
+            rows = (
+                await session.scalars(
+                    select(OutboxEntry)
+                    .where(OutboxEntry.published_at.is_(None))
+                    .order_by(OutboxEntry.seq)
+                    .limit(self._batch)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            for row in rows:
+                await self._broker.publish(
+                    row.payload.encode(),
+                    row.subject,
+                    headers={"Nats-Msg-Id": row.event_id, "content-type": "application/json"},
+                    stream=STREAM_NAME,
+                    timeout=5.0,
+                )
+                row.published_at = datetime.now(UTC)
+            self.published += len(rows)
+            return len(rows)
+
+
+def dlq_entry(headers: dict[str, str], body: bytes) -> dict[str, object]:
+    """A readable view of a dead-lettered message (for operators and tests)."""
+    try:
+        content: object = json.loads(body)
+    except ValueError:
+        content = body.decode(errors="replace")
+    return {
+        "error": headers.get("Tanggap-Error", ""),
+        "subject": headers.get("Tanggap-Original-Subject", ""),
+        "stream_seq": headers.get("Tanggap-Stream-Seq", ""),
+        "consumer": headers.get("Tanggap-Consumer", ""),
+        "body": content,
+    }

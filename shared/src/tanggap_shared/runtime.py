@@ -1,0 +1,96 @@
+"""What every service process holds: settings, database, broker, outbox relay, and how it is served."""
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import structlog
+import uvicorn
+from faststream.asgi import AsgiFastStream, make_ping_asgi
+from faststream.nats import NatsBroker
+from faststream.specification import AsyncAPI
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from tanggap_shared.db import create_schema, make_engine, make_session_factory
+from tanggap_shared.logging import configure_logging
+from tanggap_shared.messaging import OutboxRelay, make_broker, prepare_broker
+from tanggap_shared.settings import ServiceSettings
+
+log = structlog.get_logger("tanggap.runtime")
+
+Hook = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class Runtime:
+    """The process-wide resources of one service, built without I/O and opened in the lifespan."""
+
+    settings: ServiceSettings
+    broker: NatsBroker
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    relay: OutboxRelay
+    _opened: bool = field(default=False, init=False)
+
+    @classmethod
+    def build(cls, settings: ServiceSettings) -> "Runtime":
+        broker = make_broker(settings.broker_url)
+        engine = make_engine(settings.resolved_database_url())
+        sessions = make_session_factory(engine)
+        return cls(settings, broker, engine, sessions, OutboxRelay(sessions, broker))
+
+    async def open(self) -> None:
+        """Create the schema, connect the broker, declare the streams, start the relay."""
+        self.settings.ensure_state_dir()
+        await create_schema(self.engine)
+        await prepare_broker(self.broker)
+        self.relay.start()
+        self._opened = True
+        log.info("service.opened", database=self.engine.url.render_as_string(hide_password=True))
+
+    async def close(self) -> None:
+        if self._opened:
+            await self.relay.stop()
+        await self.engine.dispose()
+        self._opened = False
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
+        """One transaction; events staged in the outbox are published right after it commits."""
+        async with self.sessions() as session, session.begin():
+            yield session
+        self.relay.wake()
+
+
+def configure(settings: ServiceSettings) -> None:
+    configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
+
+
+def worker_app(
+    runtime: Runtime,
+    *,
+    title: str,
+    on_startup: Sequence[Hook] = (),
+    on_shutdown: Sequence[Hook] = (),
+) -> AsgiFastStream:
+    """An ASGI app for a pure worker: the broker's subscribers plus GET /healthz (204 while connected)."""
+    return AsgiFastStream(
+        runtime.broker,
+        asgi_routes=[("/healthz", make_ping_asgi(runtime.broker, timeout=2.0))],
+        logger=None,
+        on_startup=[runtime.open, *on_startup],
+        on_shutdown=[*on_shutdown, runtime.close],
+        specification=AsyncAPI(title=title, version="0.1.0"),
+    )
+
+
+def serve(app: object, settings: ServiceSettings) -> None:
+    """Run an ASGI app with uvicorn on the service's host and port, our logging untouched."""
+    uvicorn.run(
+        app,  # type: ignore[arg-type]
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=20,
+    )

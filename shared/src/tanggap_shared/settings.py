@@ -1,0 +1,37 @@
+"""Settings base: environment variables with the TANGGAP_ prefix (pydantic-settings)."""
+
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every service shares; each service subclasses it and sets `service_name`."""
+
+    model_config = SettingsConfigDict(env_prefix="TANGGAP_", extra="ignore")
+
+    service_name: ClassVar[str] = "tanggap"
+
+    broker_url: str = Field(default="nats://127.0.0.1:4222", description="NATS server URL.")
+    state_dir: Path = Field(default=Path(".tanggap"), description="Where the embedded default keeps files.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy async URL; default: a SQLite file under the state folder."
+    )
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=0, le=65535)
+    log_level: str = "INFO"
+    log_json: bool | None = Field(default=None, description="JSON logs; default: JSON unless on a terminal.")
+    max_deliveries: int = Field(default=5, ge=1, description="Attempts before a message is dead-lettered.")
+    ack_wait_seconds: float = Field(default=60.0, gt=0)
+    consumer_batch: int = Field(default=16, ge=1, le=256, description="Messages fetched per pull request.")
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.state_dir / f'{self.service_name}.db').resolve()}"
+
+    def ensure_state_dir(self) -> Path:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        return self.state_dir
