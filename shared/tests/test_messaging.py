@@ -46,7 +46,9 @@ async def test_outbox_publishes_once_and_consumer_skips_redelivered_event(
         if len(seen) == 2:
             done.set()
 
-    subscribe(rt.broker, service="testsvc", name="closed", subjects=["tanggap.incident.closed"], handler=handler)
+    subscribe(
+        rt.broker, service="testsvc", name="closed", subjects=["tanggap.incident.closed"], handler=handler
+    )
     await rt.open()
     await rt.broker.start()
     try:
@@ -62,7 +64,8 @@ async def test_outbox_publishes_once_and_consumer_skips_redelivered_event(
         # Relaying the same row again is dropped by JetStream's de-duplication on Nats-Msg-Id.
         async with rt.unit_of_work() as session:
             row = await session.scalar(select(OutboxEntry))
-            assert row is not None and row.published_at is not None
+            assert row is not None
+            assert row.published_at is not None
             row.published_at = None
         assert await rt.relay.flush() == 1
         info = await rt.broker.config.connection_state.stream.stream_info("TANGGAP")
@@ -131,7 +134,7 @@ async def test_already_applied_is_per_consumer(tmp_path: Path) -> None:
     await rt.engine.dispose()
 
 
-@pytest.mark.parametrize("attempt,expected", [(1, 1.0), (2, 2.0), (3, 4.0), (10, 60.0)])
+@pytest.mark.parametrize(("attempt", "expected"), [(1, 1.0), (2, 2.0), (3, 4.0), (10, 60.0)])
 def test_retry_delay_grows_and_is_capped(attempt: int, expected: float) -> None:
     from tanggap_shared.messaging import retry_delay
 

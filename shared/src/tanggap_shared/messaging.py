@@ -115,7 +115,7 @@ def subscribe(
     subject_list = list(subjects)
 
     async def consume(msg: NatsMessage) -> None:
-        attempt = msg.raw_message.metadata.num_delivered or 1
+        attempt = _attempt(msg)
         try:
             event = parse_event(msg.body)
         except ValidationError as exc:
@@ -165,13 +165,24 @@ def subscribe(
     )(consume)
 
 
+def _attempt(msg: NatsMessage) -> int:
+    """The 1-based delivery attempt (FastStream's in-memory TestBroker has no JetStream metadata)."""
+    try:
+        return int(msg.raw_message.metadata.num_delivered or 1)
+    except Exception:
+        return 1
+
+
 async def _dead_letter(broker: NatsBroker, service: str, msg: NatsMessage, error: str) -> None:
-    meta = msg.raw_message.metadata
+    try:
+        seq = str(msg.raw_message.metadata.sequence.stream)
+    except Exception:
+        seq = "unknown"
     headers = {
-        "Nats-Msg-Id": f"dlq-{service}-{meta.sequence.stream}",
+        "Nats-Msg-Id": f"dlq-{service}-{seq}",
         "Tanggap-Error": error[:2000].replace("\n", " "),
         "Tanggap-Original-Subject": msg.raw_message.subject,
-        "Tanggap-Stream-Seq": str(meta.sequence.stream),
+        "Tanggap-Stream-Seq": seq,
         "Tanggap-Consumer": service,
     }
     body = msg.body

