@@ -48,11 +48,19 @@ class Runtime:
         self._opened = True
         log.info("service.opened", database=self.engine.url.render_as_string(hide_password=True))
 
-    async def close(self) -> None:
+    async def stop_relay(self) -> None:
+        """Stop the relay after a last flush; the broker must still be connected."""
         if self._opened:
             await self.relay.stop()
-        await self.engine.dispose()
         self._opened = False
+
+    async def dispose(self) -> None:
+        """Close database connections; call after the broker stopped, when no handler runs any more."""
+        await self.engine.dispose()
+
+    async def close(self) -> None:
+        await self.stop_relay()
+        await self.dispose()
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
@@ -79,7 +87,8 @@ def worker_app(
         asgi_routes=[("/healthz", make_ping_asgi(runtime.broker, timeout=2.0))],
         logger=None,
         on_startup=[runtime.open, *on_startup],
-        on_shutdown=[*on_shutdown, runtime.close],
+        on_shutdown=[*on_shutdown, runtime.stop_relay],
+        after_shutdown=[runtime.dispose],
         specification=AsyncAPI(title=title, version="0.1.0"),
     )
 

@@ -1,0 +1,15 @@
+"""`python -m tanggap_intake`: serve the intake on TANGGAP_HTTP_HOST:TANGGAP_HTTP_PORT."""
+
+from tanggap_intake.app import create_app
+from tanggap_intake.settings import IntakeSettings
+from tanggap_shared.runtime import configure, serve
+
+
+def main() -> None:
+    settings = IntakeSettings()
+    configure(settings)
+    serve(create_app(settings), settings)
+
+
+if __name__ == "__main__":
+    main()

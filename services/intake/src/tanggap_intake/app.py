@@ -1,0 +1,151 @@
+"""The intake's FastAPI app: the public edge, the outbox relay and the read-model consumer."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from faststream.nats import NatsMessage
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tanggap_intake import readmodel
+from tanggap_intake.api import router
+from tanggap_intake.errors import IntakeError
+from tanggap_intake.reference import load_reference
+from tanggap_intake.settings import IntakeSettings
+from tanggap_intake.web import pages
+from tanggap_shared.events import Event
+from tanggap_shared.messaging import subscribe
+from tanggap_shared.runtime import Runtime
+
+log = structlog.get_logger("tanggap.intake")
+
+
+def create_app(settings: IntakeSettings) -> FastAPI:
+    runtime = Runtime.build(settings)
+
+    async def on_event(event: Event, _msg: NatsMessage) -> None:
+        async with runtime.unit_of_work() as session:
+            await readmodel.apply_event(session, event)
+
+    subscribe(
+        runtime.broker,
+        service="intake",
+        name="read-model",
+        subjects=readmodel.SUBJECTS,
+        handler=on_event,
+        max_deliveries=settings.max_deliveries,
+        ack_wait=settings.ack_wait_seconds,
+        batch=settings.consumer_batch,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await runtime.open()
+        async with runtime.unit_of_work() as session:
+            await load_reference(session, settings.reference_dir)
+        await runtime.broker.start()
+        if not settings.bootstrap_api_key:
+            log.warning("intake.api_open", hint="set TANGGAP_BOOTSTRAP_API_KEY to require an API key")
+        log.info("intake.started", url=settings.public_url)
+        yield
+        await runtime.stop_relay()
+        await runtime.broker.stop()
+        await runtime.dispose()
+
+    app = FastAPI(
+        title="Tanggap intake",
+        version="0.1.0",
+        description="Reports in, incidents out: the public edge of Tanggap.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    app.state.settings = settings
+    app.include_router(router)
+    app.include_router(pages)
+    _install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            message = "The request body is not valid JSON. Check quotes, commas and brackets."
+            log.info("intake.refused", reason="json_invalid")
+            return JSONResponse({"message": message, "detail": []}, status_code=400)
+        detail = [{"field": _field_name(tuple(e["loc"])), "message": e["msg"]} for e in errors]
+        log.info("intake.refused", reason="validation", fields=[d["field"] for d in detail])
+        summary = "; ".join(f"{d['field']}: {d['message']}" for d in detail)
+        return JSONResponse({"message": f"Invalid request: {summary}", "detail": detail}, status_code=422)
+
+    @app.exception_handler(IntakeError)
+    async def refused(_request: Request, exc: IntakeError) -> JSONResponse:
+        log.info("intake.refused", reason=type(exc).__name__, status=exc.status_code)
+        return JSONResponse({"message": exc.message, "detail": exc.detail}, status_code=exc.status_code)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code in (401, 403):
+            log.info("intake.refused", reason="auth", status=exc.status_code)
+        return JSONResponse(
+            {"message": str(exc.detail), "detail": []}, status_code=exc.status_code, headers=exc.headers
+        )
+
+
+class BodySizeLimit:
+    """Refuse bodies over `max_bytes` with 413, whether or not Content-Length is declared."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._too_large(send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _TooLarge:
+            await self._too_large(send)
+
+    async def _too_large(self, send: Send) -> None:
+        log.info("intake.refused", reason="body_too_large", limit=self.max_bytes)
+        response = JSONResponse(
+            {"message": f"The request body is larger than {self.max_bytes} bytes.", "detail": []},
+            status_code=413,
+        )
+        await response({"type": "http"}, _no_receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _no_receive() -> Message:
+    return {"type": "http.disconnect"}

@@ -1,0 +1,24 @@
+"""Refusals with a status and a message a user can act on; mapped to JSON by the app."""
+
+from typing import Any
+
+
+class IntakeError(Exception):
+    status_code = 400
+
+    def __init__(self, message: str, *, detail: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail or []
+
+
+class UnknownUnit(IntakeError):
+    status_code = 422
+
+
+class IdempotencyConflict(IntakeError):
+    status_code = 409
+
+
+class NotFound(IntakeError):
+    status_code = 404

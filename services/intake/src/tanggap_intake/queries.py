@@ -1,0 +1,126 @@
+"""Reading incidents and units for the API and the console."""
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tanggap_intake.errors import NotFound
+from tanggap_intake.models import (
+    Draft,
+    Incident,
+    Notification,
+    Region,
+    Report,
+    TimelineEntry,
+    Unit,
+    UnitAlias,
+)
+from tanggap_intake.schemas import (
+    DraftOut,
+    IncidentOut,
+    IncidentSummary,
+    NotificationOut,
+    ReportOut,
+    TimelineOut,
+    UnitOut,
+)
+
+
+async def list_units(session: AsyncSession, *, region: str | None = None) -> list[UnitOut]:
+    regions = {r.code: r.office_name for r in (await session.scalars(select(Region))).all()}
+    aliases: dict[str, list[str]] = {}
+    for a in (await session.scalars(select(UnitAlias))).all():
+        aliases.setdefault(a.code, []).append(a.alias)
+    query = select(Unit).order_by(Unit.code)
+    if region:
+        query = query.where(Unit.region == region.upper())
+    return [_unit_out(u, regions, aliases) for u in (await session.scalars(query)).all()]
+
+
+def _unit_out(unit: Unit, regions: dict[str, str], aliases: dict[str, list[str]]) -> UnitOut:
+    return UnitOut(
+        code=unit.code,
+        name=unit.name,
+        type=unit.type,
+        unit_class=unit.unit_class,
+        specialisation=unit.specialisation,
+        city=unit.city,
+        region=unit.region,
+        region_name=regions.get(unit.region, ""),
+        aliases=sorted(aliases.get(unit.code, [])),
+    )
+
+
+async def _unit_for(session: AsyncSession, code: str) -> UnitOut:
+    unit = await session.get(Unit, code)
+    if unit is None:  # foreign key makes this impossible unless reference data was replaced
+        return UnitOut(
+            code=code,
+            name=code,
+            type="",
+            unit_class="",
+            specialisation="",
+            city="",
+            region="",
+            region_name="",
+        )
+    region = await session.get(Region, unit.region)
+    return _unit_out(unit, {unit.region: region.office_name if region else ""}, {})
+
+
+async def list_incidents(session: AsyncSession, *, limit: int, offset: int) -> list[IncidentSummary]:
+    rows = (
+        await session.scalars(
+            select(Incident).order_by(Incident.created_at.desc()).limit(limit).offset(offset)
+        )
+    ).all()
+    return [
+        IncidentSummary(
+            id=i.id,
+            unit=await _unit_for(session, i.unit_code),
+            phase=i.phase,
+            level=i.level,
+            crisis=i.crisis,
+            category=i.category,
+            created_at=i.created_at,
+            updated_at=i.updated_at,
+        )
+        for i in rows
+    ]
+
+
+async def get_incident(session: AsyncSession, incident_id: str) -> IncidentOut:
+    incident = await session.get(Incident, incident_id)
+    if incident is None:
+        raise NotFound(f"No incident with id {incident_id}.")
+
+    reports = await session.scalars(
+        select(Report).where(Report.incident_id == incident_id).order_by(Report.received_at)
+    )
+    drafts = await session.scalars(
+        select(Draft).where(Draft.incident_id == incident_id).order_by(Draft.created_at)
+    )
+    notifications = await session.scalars(
+        select(Notification).where(Notification.incident_id == incident_id).order_by(Notification.at)
+    )
+    timeline = await session.scalars(
+        select(TimelineEntry).where(TimelineEntry.incident_id == incident_id).order_by(TimelineEntry.seq)
+    )
+    return IncidentOut(
+        id=incident.id,
+        unit=await _unit_for(session, incident.unit_code),
+        phase=incident.phase,
+        level=incident.level,
+        crisis=incident.crisis,
+        category=incident.category,
+        created_at=incident.created_at,
+        updated_at=incident.updated_at,
+        secondary_categories=list(incident.secondary_categories),
+        reasons=list(incident.reasons),
+        deadlines=dict(incident.deadlines),
+        policy_version=incident.policy_version,
+        classified_at=incident.classified_at,
+        reports=[ReportOut.model_validate(r, from_attributes=True) for r in reports],
+        drafts=[DraftOut.model_validate(d, from_attributes=True) for d in drafts],
+        notifications=[NotificationOut.model_validate(n, from_attributes=True) for n in notifications],
+        timeline=[TimelineOut.model_validate(t, from_attributes=True) for t in timeline],
+    )
