@@ -101,6 +101,7 @@ class Notification(Base):
     channel: Mapped[str] = mapped_column(String(50))
     status: Mapped[str] = mapped_column(String(20))
     trigger_type: Mapped[str] = mapped_column(String(50))
+    trigger_event_id: Mapped[str] = mapped_column(String(36))
     error: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(default=utcnow)
 

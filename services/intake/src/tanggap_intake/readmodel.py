@@ -134,6 +134,7 @@ def _notification(
             channel=event.channel,
             status=event.status.value,
             trigger_type=event.trigger_type,
+            trigger_event_id=str(event.trigger_event_id),
             error=getattr(event, "error", ""),
             at=event.occurred_at,
         )

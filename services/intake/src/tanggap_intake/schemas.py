@@ -123,11 +123,13 @@ class DraftOut(BaseModel):
 class NotificationOut(BaseModel):
     id: str
     recipient: str
+    person_id: str
     role: str
     tier: str
     channel: str
     status: str
     trigger_type: str
+    trigger_event_id: str
     error: str
     at: datetime
 
