@@ -207,6 +207,10 @@ class NotificationSent(EventBase):
     channel: str
     trigger_event_id: uuid.UUID
     trigger_type: str
+    roster_gaps: list[str] = Field(
+        default=[],
+        description="Roles nobody holds on file, for which this recipient stood in.",
+    )
     status: Literal[NotificationStatus.SENT] = NotificationStatus.SENT
 
 
@@ -219,6 +223,10 @@ class NotificationFailed(EventBase):
     channel: str
     trigger_event_id: uuid.UUID
     trigger_type: str
+    roster_gaps: list[str] = Field(
+        default=[],
+        description="Roles nobody holds on file, for which this recipient stood in.",
+    )
     error: str
     status: Literal[NotificationStatus.FAILED] = NotificationStatus.FAILED
 

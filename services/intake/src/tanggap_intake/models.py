@@ -102,6 +102,7 @@ class Notification(Base):
     status: Mapped[str] = mapped_column(String(20))
     trigger_type: Mapped[str] = mapped_column(String(50))
     trigger_event_id: Mapped[str] = mapped_column(String(36))
+    roster_gaps: Mapped[list[Any]] = mapped_column(default=list)
     error: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -88,7 +88,8 @@ def _apply(session: AsyncSession, incident: Incident, event: Event) -> tuple[str
         case NotificationSent() | NotificationFailed():
             _notification(session, incident, event)
             verb = "terkirim ke" if isinstance(event, NotificationSent) else "GAGAL ke"
-            return f"Notifikasi {verb} {_who(event.recipient)} via {event.channel}.", event.producer
+            gaps = f" Kekosongan tim: {'; '.join(event.roster_gaps)}." if event.roster_gaps else ""
+            return f"Notifikasi {verb} {_who(event.recipient)} via {event.channel}.{gaps}", event.producer
         case NotificationAcknowledged():
             return f"Notifikasi dikonfirmasi oleh {event.acknowledged_by}.", event.acknowledged_by
         case IncidentClosed():
@@ -135,6 +136,7 @@ def _notification(
             status=event.status.value,
             trigger_type=event.trigger_type,
             trigger_event_id=str(event.trigger_event_id),
+            roster_gaps=list(event.roster_gaps),
             error=getattr(event, "error", ""),
             at=event.occurred_at,
         )

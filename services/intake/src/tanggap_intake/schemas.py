@@ -130,6 +130,7 @@ class NotificationOut(BaseModel):
     status: str
     trigger_type: str
     trigger_event_id: str
+    roster_gaps: list[str]
     error: str
     at: datetime
 

@@ -1,0 +1,54 @@
+"""Notifier settings (TANGGAP_ environment variables)."""
+
+from pathlib import Path
+from typing import Annotated, Any, ClassVar
+
+from pydantic import Field, field_validator
+from pydantic_settings import NoDecode
+
+from tanggap_notifier.sink import SINK_SCHEMA
+from tanggap_shared.settings import ServiceSettings
+
+SINK_FILE_NAME = "notifications.jsonl"
+
+
+class NotifierSettings(ServiceSettings):
+    service_name: ClassVar[str] = "notifier"
+
+    http_port: int = Field(default=8083, ge=0, le=65535)
+    directory_file: Path | None = Field(
+        default=None, description="Crisis-team directory (YAML); default: the sample shipped in the package."
+    )
+    routing_file: Path | None = Field(
+        default=None, description="Routing policy (YAML); default: the policy shipped in the package."
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8080", description="Base URL of the console, for links in messages."
+    )
+    # NoDecode: an operator writes `a://x,b://y`, not a JSON list, in an environment variable.
+    notify_default_urls: Annotated[list[str], NoDecode] = Field(
+        default=[],
+        description="Apprise URLs for people without channels; default: the file sink in the state folder.",
+    )
+    notify_timeout_seconds: float = Field(default=30.0, gt=0, description="Apprise timeout per channel.")
+    delivery_lease_seconds: float = Field(
+        default=120.0, gt=0, description="How long a process owns a delivery it is sending."
+    )
+    resume_interval_seconds: float = Field(
+        default=30.0, gt=0, description="How often pending deliveries left behind are picked up again."
+    )
+
+    @field_validator("notify_default_urls", mode="before")
+    @classmethod
+    def _split_urls(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    def sink_path(self) -> Path:
+        """The JSON-lines file the default sink appends to."""
+        return (self.state_dir / SINK_FILE_NAME).resolve()
+
+    def default_urls(self) -> list[str]:
+        """Where a person without channels is notified."""
+        return self.notify_default_urls or [f"{SINK_SCHEMA}://"]
