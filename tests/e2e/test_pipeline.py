@@ -61,6 +61,16 @@ def _complete(incident: dict[str, Any]) -> bool:
     )
 
 
+def _announced(incident: dict[str, Any]) -> bool:
+    kinds = {d["kind"] for d in incident["drafts"]}
+    tiers = {n["tier"] for n in incident["notifications"]}
+    return (
+        incident["level"] is not None
+        and {"holding_statement", "press_release"} <= kinds
+        and "region" in tiers
+    )
+
+
 def test_riot_with_a_death_is_classified_drafted_and_announced(system: System) -> None:
     with httpx.Client(base_url=system.base_url, timeout=10) as client:
         accepted = client.post("/v1/reports", json=RIOT_REPORT)
@@ -142,8 +152,12 @@ def test_a_killed_classifier_catches_up_after_restart(system: System) -> None:
         time.sleep(0.5)
         assert client.get(f"/v1/incidents/{incident_id}").json()["level"] is None
         system.start_service("classifier")
-        incident = wait_for(lambda: client.get(f"/v1/incidents/{incident_id}").json(), _complete, seconds=45)
+        incident = wait_for(lambda: client.get(f"/v1/incidents/{incident_id}").json(), _announced, seconds=45)
     assert incident["level"] >= 3
+    # Rutan Salemba has no team on file in the sample directory: its Kanwil stands in, and the gap shows.
+    supervisor = [n for n in incident["notifications"] if n["tier"] == "region"]
+    assert supervisor
+    assert any("no ketua" in gap for n in supervisor for gap in n["roster_gaps"])
     classified = [t for t in incident["timeline"] if t["kind"] == "incident.classified"]
     assert len(classified) == 1
     pairs = [
