@@ -1,0 +1,186 @@
+"""The policy's phrases compiled into matchers once, and the reading of one text against them."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from tanggap_classifier.policy import AmplifierRule, ModifierRule, Policy, PositiveRule, SignalName
+from tanggap_classifier.text import Count, Document, Hit, Matcher, count_near, negated, phrase_tokens, read
+from tanggap_shared.contracts import Category
+
+TextModifier = Literal["children_involved", "officers_involved", "video_exists"]
+TEXT_MODIFIERS: tuple[TextModifier, ...] = ("children_involved", "officers_involved", "video_exists")
+
+
+@dataclass(frozen=True)
+class KeywordRef:
+    """What a keyword means for one category: its level, or a weak `context` hint."""
+
+    category: Category
+    level: int
+    context: bool = False
+
+
+@dataclass(frozen=True)
+class CategoryHit:
+    category: Category
+    level: int
+    phrase: str
+    start: int
+    end: int
+    sentence: int
+    context: bool
+    neutralised_by: PositiveRule | None = None
+
+
+@dataclass(frozen=True)
+class SignalHit:
+    phrase: str
+    start: int
+    end: int
+    sentence: int
+    count: Count | None
+    trigger: str
+
+
+@dataclass
+class Reading:
+    """Everything the policy found in one text, after negation (neutralisation is decided later)."""
+
+    doc: Document
+    keywords: list[CategoryHit] = field(default_factory=list)
+    positives: list[tuple[PositiveRule, Hit[None]]] = field(default_factory=list)
+    signals: dict[SignalName, list[SignalHit]] = field(default_factory=dict)
+    amplifiers: list[tuple[AmplifierRule, Hit[None]]] = field(default_factory=list)
+    modifiers: dict[TextModifier, list[Hit[None]]] = field(default_factory=dict)
+    hoax: list[Hit[None]] = field(default_factory=list)
+    negated: list[str] = field(default_factory=list)
+
+
+class Lexicon:
+    """Matchers for every phrase list of a policy."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.keywords = Matcher(_keyword_entries(policy), _keyword_excludes(policy))
+        self.positives = [(rule, Matcher((p, None) for p in rule.phrases)) for rule in policy.positive]
+        self.amplifiers = [
+            (rule, Matcher((p, None) for p in rule.phrases), Matcher((p, None) for p in rule.requires))
+            for rule in policy.amplifiers
+        ]
+        self.signals = {
+            name: Matcher(((p, None) for p in sig.phrases), sig.exclude)
+            for name, sig in policy.text_signals.items()
+        }
+        mods = policy.modifiers
+        rules: dict[TextModifier, ModifierRule] = {
+            "children_involved": mods.children_involved,
+            "officers_involved": mods.officers_involved,
+            "video_exists": mods.video_exists,
+        }
+        self.modifiers = {name: Matcher((p, None) for p in rule.phrases) for name, rule in rules.items()}
+        self.hoax = Matcher((p, None) for p in policy.hoax.phrases)
+        lang = policy.language
+        self.negators = Matcher((p, None) for p in lang.negators)
+        self.post_negators = Matcher((p, None) for p in lang.post_negators)
+        self.person_first = frozenset(phrase_tokens(p)[0] for p in lang.person_nouns)
+        self.vocabulary = self._vocabulary()
+
+    def _vocabulary(self) -> frozenset[str]:
+        matchers: list[Matcher[None]] = [self.hoax, self.negators, self.post_negators]
+        matchers += [m for _, m in self.positives] + list(self.signals.values())
+        matchers += [m for _, a, r in self.amplifiers for m in (a, r)] + list(self.modifiers.values())
+        words = set(self.keywords.vocabulary) | self.person_first
+        for matcher in matchers:
+            words |= matcher.vocabulary
+        return frozenset(words)
+
+    def read(self, text: str) -> Reading:
+        """Find every phrase of the policy in `text`; negated terms are dropped (and remembered)."""
+        doc = read(text, self.vocabulary)
+        keyword_hits = [(h, ref) for h in self.keywords.find(doc) for ref in h.payload]
+        positive_hits = [(rule, h) for rule, m in self.positives for h in m.find(doc)]
+        signal_hits = {name: m.find(doc) for name, m in self.signals.items()}
+        amplifier_hits = [
+            (rule, h) for rule, m, req in self.amplifiers for h in m.find(doc) if _has(req, doc, h)
+        ]
+        modifier_hits = {name: m.find(doc) for name, m in self.modifiers.items()}
+        hoax_hits = self.hoax.find(doc)
+
+        spans = [(h.start, h.end) for h, _ in keyword_hits]
+        spans += [(h.start, h.end) for _, h in positive_hits] + [(h.start, h.end) for _, h in amplifier_hits]
+        spans += [(h.start, h.end) for hits in (*signal_hits.values(), *modifier_hits.values()) for h in hits]
+        spans += [(h.start, h.end) for h in hoax_hits]
+        off = negated(doc, spans, self.negators.find(doc), self.post_negators.find(doc))
+
+        def keep(hit: Hit[Any]) -> bool:
+            return (hit.start, hit.end) not in off
+
+        reading = Reading(doc)
+        reading.negated = sorted({doc.surface(s, e) for s, e in off})
+        reading.keywords = [_category_hit(doc, h, ref) for h, ref in keyword_hits if keep(h)]
+        reading.positives = [(rule, h) for rule, h in positive_hits if keep(h)]
+        reading.amplifiers = [(rule, h) for rule, h in amplifier_hits if keep(h)]
+        reading.modifiers = {name: [h for h in hits if keep(h)] for name, hits in modifier_hits.items()}
+        reading.hoax = [h for h in hoax_hits if keep(h)]
+        reading.signals = {
+            name: [self._signal_hit(doc, h) for h in hits if keep(h)] for name, hits in signal_hits.items()
+        }
+        return reading
+
+    def _signal_hit(self, doc: Document, hit: Hit[None]) -> SignalHit:
+        count = count_near(doc, hit.start, hit.end, self.person_first)
+        if count is None:
+            trigger = hit.phrase
+        elif count.end - count.start <= 8:
+            trigger = doc.surface(count.start, count.end)
+        else:
+            trigger = f"{doc.surface(count.start, count.start + 1)} … {hit.phrase}"
+        return SignalHit(hit.phrase, hit.start, hit.end, doc.tokens[hit.start].sentence, count, trigger)
+
+
+def _has(required: Matcher[None], doc: Document, hit: Hit[None]) -> bool:
+    """An amplifier without `requires` always holds; otherwise one required phrase is in its sentence."""
+    if not required.vocabulary:
+        return True
+    sentence = doc.tokens[hit.start].sentence
+    return any(doc.tokens[r.start].sentence == sentence for r in required.find(doc))
+
+
+def _category_hit(doc: Document, hit: Hit[tuple[KeywordRef, ...]], ref: KeywordRef) -> CategoryHit:
+    sentence = doc.tokens[hit.start].sentence
+    return CategoryHit(ref.category, ref.level, hit.phrase, hit.start, hit.end, sentence, ref.context)
+
+
+def _keyword_entries(policy: Policy) -> list[tuple[str, tuple[KeywordRef, ...]]]:
+    """One entry per phrase, carrying every category that lists it (longest match across categories)."""
+    refs: dict[tuple[str, ...], list[KeywordRef]] = {}
+    for category, rule in policy.categories.items():
+        listed: Iterable[tuple[str, int, bool]] = (
+            *((p, rule.base_level, False) for p in rule.keywords),
+            *((p, level, False) for p, level in rule.severe.items()),
+            *((p, 1, True) for p in rule.context),
+        )
+        for phrase, level, context in listed:
+            refs.setdefault(phrase_tokens(phrase), []).append(KeywordRef(category, level, context))
+    return [(" ".join(tokens), tuple(dict.fromkeys(found))) for tokens, found in refs.items()]
+
+
+def _keyword_excludes(policy: Policy) -> list[str]:
+    """Exclusions hide a phrase from every category, unless some category lists it as a keyword."""
+    listed = {phrase_tokens(p) for p, _ in _keyword_entries(policy)}
+    return [p for rule in policy.categories.values() for p in rule.exclude if phrase_tokens(p) not in listed]
+
+
+_CACHE: dict[int, tuple[Policy, Lexicon]] = {}
+
+
+def lexicon_for(policy: Policy) -> Lexicon:
+    """The compiled lexicon of `policy`, built once per policy object."""
+    entry = _CACHE.get(id(policy))
+    if entry is None or entry[0] is not policy:
+        if len(_CACHE) >= 8:
+            _CACHE.clear()
+        entry = (policy, Lexicon(policy))
+        _CACHE[id(policy)] = entry
+    return entry[1]

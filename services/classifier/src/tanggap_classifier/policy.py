@@ -1,0 +1,283 @@
+"""The classification policy: a versioned YAML data file, validated by pydantic at start.
+
+The policy holds everything a Humas lead may want to tune without touching code (DOMAIN.md §6: "it
+must be configurable"): the keyword lexicon per category, the positive-polarity phrases, the amplifiers,
+the impact rules and modifiers of §6.2, and the response deadlines of §6.3. The grammar used to read the
+text (tokens, numbers, negation scope) lives in `text.py`.
+"""
+
+import os
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from tanggap_classifier.text import phrase_tokens
+from tanggap_shared.contracts import Category, MediaReach
+
+POLICY_ENV_VAR = "TANGGAP_POLICY_FILE"
+DEFAULT_POLICY_RESOURCE = "policy.yaml"
+
+Level = Annotated[int, Field(ge=1, le=4)]
+Phrase = Annotated[str, Field(min_length=1)]
+SignalName = Literal["deaths", "escapees", "injuries"]
+ModifierName = Literal["children_involved", "officers_involved", "video_exists", "recurrence"]
+DeadlineName = Literal["internal_notification", "holding_statement", "press_release"]
+
+
+class PolicyError(ValueError):
+    """The policy file cannot be read or is invalid; the service must not start with it."""
+
+
+class _Strict(BaseModel):
+    # A typo in a policy key must fail loudly rather than silently switch a rule off.
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _check_phrases(phrases: Iterable[str]) -> None:
+    for phrase in phrases:
+        if not phrase_tokens(phrase):
+            raise ValueError(f"phrase {phrase!r} has no letters or digits")
+
+
+class CategoryRule(_Strict):
+    """Keywords of one category: `keywords` fire at `base_level`, `severe` ones at their own level."""
+
+    name: str = Field(min_length=1, description="Indonesian name shown in reasons.")
+    base_level: Level
+    keywords: list[Phrase] = []
+    severe: dict[Phrase, Level] = {}
+    context: list[Phrase] = Field(
+        default=[],
+        description="Weak hints: pick this category when nothing specific matched; never a crisis.",
+    )
+    exclude: list[Phrase] = Field(
+        default=[], description="Longer phrases that contain a keyword but mean something else."
+    )
+
+    @model_validator(mode="after")
+    def _valid_phrases(self) -> "CategoryRule":
+        _check_phrases([*self.keywords, *self.severe, *self.context, *self.exclude])
+        both = {phrase_tokens(p) for p in self.keywords} & {phrase_tokens(p) for p in self.severe}
+        if both:
+            raise ValueError(
+                f"phrases listed in both keywords and severe: {sorted(' '.join(t) for t in both)}"
+            )
+        if not self.keywords and not self.severe and not self.context:
+            raise ValueError("a category needs at least one keyword")
+        return self
+
+
+class PositiveRule(_Strict):
+    """Good-news phrases that turn keyword matches of some categories into proactive news (polarity)."""
+
+    code: str = Field(pattern=r"^[a-z_]+$")
+    text: str = Field(min_length=1)
+    phrases: list[Phrase] = Field(min_length=1)
+    neutralises: list[Category] = []
+    scope: Literal["sentence", "text"] = "sentence"
+    max_level: Level = Field(
+        default=2, description="Keywords above this level stay negative even in a good-news context."
+    )
+
+    @model_validator(mode="after")
+    def _valid(self) -> "PositiveRule":
+        _check_phrases(self.phrases)
+        if Category.DEATH in self.neutralises:
+            raise ValueError("a death can never be good news: remove 'death' from neutralises")
+        return self
+
+
+class AmplifierRule(_Strict):
+    """Phrases that raise an actual incident to at least `level` (never make good news a crisis)."""
+
+    code: str = Field(pattern=r"^[a-z_]+$")
+    text: str = Field(min_length=1)
+    phrases: list[Phrase] = Field(min_length=1)
+    requires: list[Phrase] = Field(default=[], description="One of these must be in the same sentence.")
+    level: Level
+
+    @model_validator(mode="after")
+    def _valid(self) -> "AmplifierRule":
+        _check_phrases([*self.phrases, *self.requires])
+        return self
+
+
+class Tier(_Strict):
+    """From `min` (people) upward, the level is at least `level`."""
+
+    min: int = Field(ge=1)
+    level: Level
+    text: str = Field(min_length=1)
+
+
+class ReachRule(_Strict):
+    level: Level
+    text: str = Field(min_length=1)
+
+
+class ImpactRules(_Strict):
+    """Impact answers of the self-assessment (and the same counts read from the text) → levels."""
+
+    deaths: list[Tier] = Field(min_length=1)
+    escapees: list[Tier] = Field(min_length=1)
+    injuries: list[Tier] = Field(min_length=1)
+    media_reach: dict[MediaReach, ReachRule]
+
+    @field_validator("deaths", "escapees", "injuries")
+    @classmethod
+    def _ascending(cls, tiers: list[Tier]) -> list[Tier]:
+        mins = [t.min for t in tiers]
+        if mins != sorted(set(mins)):
+            raise ValueError("tiers must have strictly increasing `min`")
+        return tiers
+
+    @field_validator("media_reach")
+    @classmethod
+    def _all_reaches(cls, rules: dict[MediaReach, ReachRule]) -> dict[MediaReach, ReachRule]:
+        missing = set(MediaReach) - set(rules)
+        if missing:
+            raise ValueError(f"missing media_reach entries: {sorted(r.value for r in missing)}")
+        return rules
+
+
+class TextSignal(_Strict):
+    """Words that mean a death/escape/injury happened; a count is read next to them ("dua napi kabur")."""
+
+    phrases: list[Phrase] = Field(min_length=1)
+    exclude: list[Phrase] = []
+    category: Category | None = Field(default=None, description="Category the signal implies.")
+    fallback_category: Category | None = Field(
+        default=None, description="Category to use only when no keyword or other signal names one."
+    )
+
+    @model_validator(mode="after")
+    def _valid(self) -> "TextSignal":
+        _check_phrases([*self.phrases, *self.exclude])
+        return self
+
+
+class ModifierRule(_Strict):
+    text: str = Field(min_length=1)
+    phrases: list[Phrase] = []
+    unit_types: list[str] = Field(default=[], description="Unit types that imply the modifier (e.g. LPKA).")
+
+    @model_validator(mode="after")
+    def _valid(self) -> "ModifierRule":
+        _check_phrases(self.phrases)
+        return self
+
+
+class RecurrenceRule(_Strict):
+    text: str = Field(min_length=1)
+    min_recent_incidents: int = Field(default=1, ge=1)
+
+
+class Modifiers(_Strict):
+    """DOMAIN.md §6.2 "+1 level when any of these apply"; `stacking` adds one step per modifier instead."""
+
+    step: int = Field(default=1, ge=1, le=3)
+    stacking: bool = False
+    children_involved: ModifierRule
+    officers_involved: ModifierRule
+    video_exists: ModifierRule
+    recurrence: RecurrenceRule
+
+
+class HoaxRule(_Strict):
+    """DOMAIN.md §6.2 "cap at level 1 for a verified hoax with low reach"."""
+
+    phrases: list[Phrase] = Field(min_length=1)
+    cap_level: Level = 1
+    max_reach: MediaReach = MediaReach.LOCAL
+    text: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _valid(self) -> "HoaxRule":
+        _check_phrases(self.phrases)
+        return self
+
+
+class Language(_Strict):
+    """Lexicon the text reader needs besides the categories (regions may add local words)."""
+
+    negators: list[Phrase] = Field(min_length=1, description="Negate the next term: 'tidak ada', 'tanpa'.")
+    post_negators: list[Phrase] = Field(default=[], description="Negate the term before: 'nihil'.")
+    person_nouns: list[Phrase] = Field(min_length=1, description="Nouns a count attaches to: napi, orang.")
+
+    @model_validator(mode="after")
+    def _valid(self) -> "Language":
+        _check_phrases([*self.negators, *self.post_negators, *self.person_nouns])
+        return self
+
+
+class Policy(_Strict):
+    """The whole classification policy (see policy.yaml for the meaning of each part)."""
+
+    version: str = Field(min_length=1)
+    category_priority: list[Category]
+    consequence_categories: list[Category] = Field(
+        default=[], description="Primary only when no other category matched (a death, how news spread)."
+    )
+    categories: dict[Category, CategoryRule]
+    positive: list[PositiveRule] = []
+    amplifiers: list[AmplifierRule] = []
+    text_signals: dict[SignalName, TextSignal]
+    impact: ImpactRules
+    modifiers: Modifiers
+    hoax: HoaxRule
+    language: Language
+    deadlines: dict[Level, dict[DeadlineName, Annotated[int, Field(gt=0)]]]
+
+    @model_validator(mode="after")
+    def _complete(self) -> "Policy":
+        missing = set(Category) - set(self.categories)
+        if missing:
+            raise ValueError(f"categories missing: {sorted(c.value for c in missing)}")
+        if sorted(self.category_priority) != sorted(Category):
+            raise ValueError("category_priority must list every category code exactly once")
+        routine = self.categories[Category.ROUTINE]
+        if routine.base_level != 1 or routine.severe:
+            raise ValueError("routine is good news: base_level must be 1 and it has no severe keywords")
+        if set(self.deadlines) != {1, 2, 3, 4}:
+            raise ValueError("deadlines must be given for levels 1, 2, 3 and 4")
+        for name in ("deaths", "escapees", "injuries"):
+            if name not in self.text_signals:
+                raise ValueError(f"text_signals.{name} is missing")
+        return self
+
+    def priority(self, category: Category) -> int:
+        """Lower is more important when two categories tie."""
+        return self.category_priority.index(category)
+
+
+def default_policy_path() -> Path:
+    return Path(str(resources.files("tanggap_classifier").joinpath(DEFAULT_POLICY_RESOURCE)))
+
+
+def load_policy(path: Path | str | None = None) -> Policy:
+    """Load the policy from `path`, else $TANGGAP_POLICY_FILE, else the one shipped in the package."""
+    chosen = Path(path or os.environ.get(POLICY_ENV_VAR) or default_policy_path())
+    try:
+        data = yaml.safe_load(chosen.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PolicyError(f"cannot read policy file {chosen}: {exc.strerror or exc}") from exc
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"policy file {chosen} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise PolicyError(f"policy file {chosen} must hold a mapping at the top level")
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        raise PolicyError(f"policy file {chosen} is invalid:\n{_describe(exc)}") from exc
+
+
+def _describe(exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors(include_url=False):
+        where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        lines.append(f"  - {where}: {error['msg']}")
+    return "\n".join(lines)

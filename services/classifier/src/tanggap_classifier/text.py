@@ -1,0 +1,404 @@
+"""Reading Indonesian report text: normalisation, tokens with sentence and clause boundaries, whole-word
+phrase matching, negation scope and counts written in digits or Indonesian number words.
+
+Matching is on whole tokens, never substrings: "kabur" does not fire inside "kaburkan"/"mengaburkan"
+(to obscure), and variants are listed explicitly in the policy. The one suffix stripped is the
+enclitic "-nya" ("kaburnya", "tewasnya"), and only when the stem is a word the policy knows, so "hanya"
+stays "hanya".
+"""
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+_TOKEN_RE = re.compile(
+    r"(?P<time>\d{1,2}[.:]\d{2})(?![\d])"  # 21.00 is a time, not a sentence end
+    r"|(?P<num>\d+(?:[.,]\d{3})*(?:,\d+)?)(?![a-z0-9])"
+    r"|(?P<word>[a-z0-9]+)"
+    r"|(?P<sent>[.!?\n]+)"
+    r"|(?P<clause>[,;()\[\]\u2013\u2014]|\s-\s)"
+)
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+# A new clause starts at these conjunctions: negation and counts do not reach across them.
+CLAUSE_CONJUNCTIONS = frozenset({"namun", "tetapi", "tapi", "sedangkan", "sementara", "melainkan", "padahal"})
+
+NEGATION_WINDOW = 5  # tokens between a negator and the term it negates ("tidak ada warga binaan yang tewas")
+POST_NEGATION_WINDOW = 3  # "korban jiwa nihil", "kabar itu tidak benar"
+
+_UNITS = {
+    "satu": 1,
+    "dua": 2,
+    "tiga": 3,
+    "empat": 4,
+    "lima": 5,
+    "enam": 6,
+    "tujuh": 7,
+    "delapan": 8,
+    "sembilan": 9,
+}
+_SE_WORDS = {"sepuluh": 10, "sebelas": 11, "seratus": 100}
+_MULTIPLIERS = {"puluh", "ratus", "ribu", "belas"}
+# Whole-word counts: one word is the number and implies a person where it matters ("seorang").
+_STANDALONE = {
+    "seorang": 1,
+    "sesosok": 1,
+    "seribu": 1000,
+    "kedua": 2,
+    "beberapa": 2,
+    "sejumlah": 2,
+    "belasan": 11,
+    "puluhan": 20,
+    "ratusan": 100,
+    "ribuan": 1000,
+}
+_IMPLIES_PERSON = {"seorang", "sesosok"}
+
+# Words that may sit between a count and the event word: "dua orang warga binaan yang telah kabur".
+COUNT_FILLER = frozenset(
+    {
+        "orang",
+        "yang",
+        "sebanyak",
+        "sedikitnya",
+        "setidaknya",
+        "total",
+        "telah",
+        "sudah",
+        "dilaporkan",
+        "diduga",
+        "berhasil",
+        "nekat",
+        "pun",
+        "juga",
+        "lainnya",
+        "korban",
+        "ikut",
+        "turut",
+        "pria",
+        "wanita",
+        "perempuan",
+        "laki",
+    }
+)
+# Words between the event word and a count after it: "tewas sebanyak 41 orang", "bertambah menjadi 44".
+FORWARD_FILLER = frozenset(
+    {"sebanyak", "berjumlah", "mencapai", "menjadi", "bertambah", "sekitar", "total", "ada", "hingga"}
+    | {"sedikitnya", "setidaknya", "lebih", "dari", "kurang", "orang", "yang"}
+)
+# A number followed by these measures something else: "dua kali", "5 gram", "Rp 200 juta".
+NOT_A_HEADCOUNT = frozenset(
+    {"kali", "hari", "jam", "menit", "detik", "minggu", "bulan", "tahun", "gram", "kilogram", "kg"}
+    | {"meter", "persen", "unit", "buah", "paket", "butir", "blok", "kamar", "lantai", "rupiah", "juta"}
+    | {"miliar", "triliun", "km", "cm", "liter", "pucuk", "bungkus", "ons", "lembar", "tahap"}
+)
+
+
+def normalise(text: str) -> str:
+    """Unicode-compatible, lower-case, straight quotes (the token regex does the rest)."""
+    return unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
+
+
+def phrase_tokens(phrase: str) -> tuple[str, ...]:
+    """The tokens of a policy phrase, read the same way as report text ("huru-hara" = "huru hara")."""
+    return tuple(t.text for t in _tokenise(normalise(phrase), frozenset()))
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    sentence: int
+    clause: int
+    start: int  # character offsets in the normalised text, to quote it back
+    end: int
+
+
+@dataclass(frozen=True)
+class NumberSpan:
+    start: int
+    end: int
+    value: int
+
+
+@dataclass
+class Document:
+    """Tokens of a text with sentence and clause numbers, and the counts written in it."""
+
+    source: str
+    tokens: list[Token]
+    numbers: list[NumberSpan] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._by_end = {n.end: n for n in self.numbers}
+        self._by_start = {n.start: n for n in self.numbers}
+
+    def surface(self, start: int, end: int) -> str:
+        """The text of tokens [start, end) as written (lower-case)."""
+        return self.source[self.tokens[start].start : self.tokens[end - 1].end]
+
+    def same_clause(self, i: int, j: int) -> bool:
+        return self.tokens[i].clause == self.tokens[j].clause
+
+    def number_ending_at(self, end: int) -> NumberSpan | None:
+        return self._by_end.get(end)
+
+    def number_starting_at(self, start: int) -> NumberSpan | None:
+        return self._by_start.get(start)
+
+
+def read(text: str, vocabulary: frozenset[str] = frozenset()) -> Document:
+    """Tokenise `text`; `vocabulary` holds the words the policy knows (to strip "-nya" safely)."""
+    source = normalise(text)
+    tokens = _tokenise(source, vocabulary)
+    return Document(source, tokens, _numbers(tokens))
+
+
+def _tokenise(source: str, vocabulary: frozenset[str]) -> list[Token]:
+    tokens: list[Token] = []
+    sentence = clause = 0
+    for m in _TOKEN_RE.finditer(source):
+        kind = m.lastgroup
+        if kind == "sent":
+            sentence, clause = sentence + 1, clause + 1
+            continue
+        if kind == "clause":
+            clause += 1
+            continue
+        word = m.group()
+        if kind == "word":
+            word = _strip_nya(word, vocabulary)
+            if word in CLAUSE_CONJUNCTIONS:
+                clause += 1
+        previous = tokens[-1] if tokens else None
+        if previous and previous.text == word and source[previous.end : m.start()] == "-":
+            # A reduplicated plural is one term: "luka-luka" is "luka", "sabu-sabu" is "sabu".
+            tokens[-1] = Token(word, sentence, clause, previous.start, m.end())
+            continue
+        tokens.append(Token(word, sentence, clause, m.start(), m.end()))
+    return tokens
+
+
+def _strip_nya(word: str, vocabulary: frozenset[str]) -> str:
+    if word.endswith("nya") and len(word) > 5 and word[:-3] in vocabulary:
+        return word[:-3]
+    return word
+
+
+def _numbers(tokens: list[Token]) -> list[NumberSpan]:
+    spans: list[NumberSpan] = []
+    i = 0
+    while i < len(tokens):
+        span = _number_at(tokens, i)
+        if span is None:
+            i += 1
+            continue
+        spans.append(span)
+        i = span.end
+    return spans
+
+
+def _number_at(tokens: list[Token], i: int) -> NumberSpan | None:
+    word = tokens[i].text
+    if word[0].isdigit() and _is_digits(word):
+        return NumberSpan(i, i + 1, _digits_value(word))
+    if word in _STANDALONE:
+        return NumberSpan(i, i + 1, _STANDALONE[word])
+    if word not in _UNITS and word not in _SE_WORDS:
+        return None
+    end = i
+    while end < len(tokens) and _continues_number(tokens, i, end):
+        end += 1
+    return NumberSpan(i, end, _words_value([t.text for t in tokens[i:end]]))
+
+
+def _continues_number(tokens: list[Token], start: int, j: int) -> bool:
+    word = tokens[j].text
+    if tokens[j].sentence != tokens[start].sentence:
+        return False
+    if j == start:
+        return True
+    previous = tokens[j - 1].text
+    if word in _MULTIPLIERS:
+        return previous in _UNITS or (word == "ribu" and previous in _MULTIPLIERS | set(_SE_WORDS))
+    # "dua tiga" (two or three) is not one number; "seratus dua" is.
+    return (word in _UNITS or word in _SE_WORDS) and previous not in _UNITS
+
+
+def _words_value(words: list[str]) -> int:
+    """Indonesian number words: "dua puluh tiga" = 23, "seratus dua belas" = 112."""
+    total = below_thousand = pending = 0
+    for word in words:
+        if word in _UNITS:
+            pending += _UNITS[word]
+        elif word in _SE_WORDS:
+            below_thousand += _SE_WORDS[word]
+        elif word == "belas":
+            below_thousand, pending = below_thousand + pending + 10, 0
+        elif word == "puluh":
+            below_thousand, pending = below_thousand + pending * 10, 0
+        elif word == "ratus":
+            below_thousand, pending = below_thousand + pending * 100, 0
+        elif word == "ribu":
+            total, below_thousand, pending = total + (below_thousand + pending) * 1000, 0, 0
+    return total + below_thousand + pending
+
+
+def _is_digits(word: str) -> bool:
+    return bool(re.fullmatch(r"\d+(?:[.,]\d+)*", word))
+
+
+def _digits_value(word: str) -> int:
+    # Indonesian writes thousands with dots and decimals with a comma: 1.200 = 1200, 2,5 ≈ 2.
+    return int(word.split(",")[0].replace(".", ""))
+
+
+@dataclass(frozen=True)
+class Hit(Generic[T]):
+    """A phrase found at tokens [start, end)."""
+
+    start: int
+    end: int
+    phrase: str
+    payload: T
+
+
+class Matcher(Generic[T]):
+    """Finds phrases as whole-token sequences, longest first, within one sentence, without overlaps.
+
+    `exclude` phrases consume their tokens without producing a hit, so "percobaan bunuh diri" (an
+    attempt) hides the "bunuh diri" inside it, and "botol air mineral" is not a smuggled phone.
+    """
+
+    def __init__(self, entries: Iterable[tuple[str, T]], exclude: Iterable[str] = ()) -> None:
+        # first token → [(tokens, (payload,) or None for an exclusion)], longest first
+        self._table: dict[str, list[tuple[tuple[str, ...], tuple[T] | None]]] = {}
+        for phrase, payload in entries:
+            self._add(phrase_tokens(phrase), (payload,))
+        for phrase in exclude:
+            self._add(phrase_tokens(phrase), None)
+        for options in self._table.values():
+            options.sort(key=lambda option: -len(option[0]))
+
+    def _add(self, tokens: tuple[str, ...], boxed: tuple[T] | None) -> None:
+        options = self._table.setdefault(tokens[0], [])
+        options[:] = [o for o in options if o[0] != tokens]
+        options.append((tokens, boxed))
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        return frozenset(word for options in self._table.values() for option in options for word in option[0])
+
+    def find(self, doc: Document) -> list[Hit[T]]:
+        hits: list[Hit[T]] = []
+        words = [t.text for t in doc.tokens]
+        i = 0
+        while i < len(words):
+            found = self._match_at(doc, words, i)
+            if found is None:
+                i += 1
+                continue
+            end = i + len(found[0])
+            if found[1] is not None:
+                hits.append(Hit(i, end, doc.surface(i, end), found[1][0]))
+            i = end
+        return hits
+
+    def _match_at(
+        self, doc: Document, words: list[str], i: int
+    ) -> tuple[tuple[str, ...], tuple[T] | None] | None:
+        for option in self._table.get(words[i], ()):
+            end = i + len(option[0])
+            if tuple(words[i:end]) == option[0] and doc.tokens[end - 1].sentence == doc.tokens[i].sentence:
+                return option
+        return None
+
+
+def negated(
+    doc: Document, hits: Iterable[tuple[int, int]], negators: list[Hit[None]], post: list[Hit[None]]
+) -> set[tuple[int, int]]:
+    """The (start, end) spans a negator reaches: the first term after "tidak ada"/"tanpa"/"bukan" in the
+    same clause (so "tidak ada korban jiwa dalam kebakaran" negates the deaths, not the fire), or the
+    last term before "nihil"/"tidak benar".
+    """
+    spans = sorted(set(hits))
+    out: set[tuple[int, int]] = set()
+    for neg in negators:
+        after = [
+            s
+            for s in spans
+            if s[0] >= neg.end and s[0] - neg.end < NEGATION_WINDOW and doc.same_clause(s[0], neg.end - 1)
+        ]
+        if after:
+            first = min(after)
+            out.update(s for s in after if s[0] < first[1])
+    for pn in post:
+        before = [
+            s
+            for s in spans
+            if s[1] <= pn.start
+            and pn.start - s[1] < POST_NEGATION_WINDOW
+            and doc.same_clause(s[1] - 1, pn.start)
+        ]
+        if before:
+            last = max(before, key=lambda s: (s[1], -s[0]))
+            out.update(s for s in before if s[1] > last[0])
+    return out
+
+
+@dataclass(frozen=True)
+class Count:
+    value: int
+    start: int
+    end: int
+
+
+def count_near(doc: Document, start: int, end: int, person_first: frozenset[str]) -> Count | None:
+    """The number of people an event word at [start, end) is about, if the text says it.
+
+    Tried in order: a count right before it (only filler between: "41 tewas", "dua napi kabur"); a count
+    right after it ("tewas sebanyak 41 orang", "menewaskan dua napi"); the nearest count attached to a
+    person noun earlier in the same clause ("Dua narapidana Lapas X kabur").
+    """
+    filler = COUNT_FILLER | person_first
+    i = start - 1
+    while i >= 0 and doc.same_clause(i, start) and doc.tokens[i].text in filler:
+        i -= 1
+    before = doc.number_ending_at(i + 1) if i >= 0 and doc.same_clause(i, start) else None
+    if before is not None and _is_headcount(doc, before):
+        return Count(before.value, before.start, end)
+    j = end
+    while j < len(doc.tokens) and doc.same_clause(j, end - 1) and doc.tokens[j].text in FORWARD_FILLER:
+        j += 1
+    after = doc.number_starting_at(j) if j < len(doc.tokens) and doc.same_clause(j, end - 1) else None
+    if after is not None and _is_headcount(doc, after):
+        return Count(after.value, start, after.end)
+    for span in sorted(doc.numbers, key=lambda n: -n.start):
+        if (
+            span.end <= start
+            and doc.same_clause(span.start, start)
+            and _is_person_count(doc, span, person_first)
+        ):
+            return Count(span.value, span.start, end)
+    return None
+
+
+def _is_headcount(doc: Document, span: NumberSpan) -> bool:
+    if span.start > 0 and doc.tokens[span.start - 1].text == "ke":  # "ke-80" is an ordinal
+        return False
+    nxt = doc.tokens[span.end].text if span.end < len(doc.tokens) else ""
+    return nxt not in NOT_A_HEADCOUNT
+
+
+def _is_person_count(doc: Document, span: NumberSpan, person_first: frozenset[str]) -> bool:
+    if not _is_headcount(doc, span):
+        return False
+    if doc.tokens[span.start].text in _IMPLIES_PERSON:
+        return True
+    k = span.end
+    if k < len(doc.tokens) and doc.tokens[k].text == "orang":
+        return True
+    return k < len(doc.tokens) and doc.tokens[k].text in person_first

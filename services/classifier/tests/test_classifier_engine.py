@@ -1,0 +1,447 @@
+"""The classification engine on realistic Indonesian report texts, with the policy shipped in the package."""
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from tanggap_classifier.engine import Classification, classify, report_text
+from tanggap_classifier.policy import Policy, load_policy
+from tanggap_shared.contracts import Category, MediaReach
+from tanggap_shared.events import Fact, Facts, Impact, ReportSnapshot, UnitRef
+
+CIPINANG = UnitRef(code="DKI-LAPAS-CIPINANG", name="Lapas Kelas I Cipinang", type="Lapas", region="DKI")
+LPKA = UnitRef(code="KALTIM-LPKA-TENGGARONG", name="LPKA Tenggarong", type="LPKA", region="KALTIM")
+
+RIOT = (
+    "Terjadi kerusuhan di blok hunian Lapas Cipinang pada Minggu malam. Seorang warga binaan tewas dan "
+    "dua petugas luka-luka. Video kericuhan beredar di media sosial."
+)
+
+
+@pytest.fixture(scope="module")
+def policy() -> Policy:
+    return load_policy()
+
+
+def run(
+    policy: Policy,
+    text: str,
+    *,
+    unit: UnitRef = CIPINANG,
+    recent: int = 0,
+    facts: Facts | None = None,
+    **impact: Any,
+) -> Classification:
+    report = ReportSnapshot(
+        report_id=uuid.uuid4(),
+        text=text,
+        impact=Impact(**impact),
+        facts=facts or Facts(),
+        received_at=datetime(2025, 11, 2, 21, 30, tzinfo=UTC),
+    )
+    return classify(unit, report, recent, policy)
+
+
+def codes(result: Classification) -> list[str]:
+    return [r.code for r in result.reasons]
+
+
+def reason(result: Classification, code: str) -> Any:
+    found = [r for r in result.reasons if r.code == code]
+    assert found, f"no reason {code!r} in {codes(result)}"
+    return found[0]
+
+
+class TestRiotWithDeath:
+    def test_riot_in_which_an_inmate_died_is_level_3_or_more_with_death_and_unrest_reasons(
+        self, policy: Policy
+    ) -> None:
+        result = run(policy, RIOT)
+
+        assert result.crisis is True
+        assert result.level >= 3
+        assert result.category == Category.UNREST
+        assert Category.DEATH in result.secondary_categories
+        death = reason(result, "text.deaths")
+        assert death.level == 3
+        assert "seorang warga binaan tewas" in death.triggers
+        assert "meninggal" in death.text
+        unrest = reason(result, "category.unrest")
+        assert unrest.level == 3
+        assert "kerusuhan" in unrest.triggers
+
+    def test_video_mention_raises_the_riot_one_level_and_says_why(self, policy: Policy) -> None:
+        result = run(policy, RIOT)
+
+        assert result.level == 4
+        assert reason(result, "modifier.video_exists").triggers == ["video"]
+        assert "Level 3 → Level 4" in reason(result, "modifiers").text
+
+    def test_injured_officers_are_counted_but_not_taken_for_perpetrators(self, policy: Policy) -> None:
+        result = run(policy, RIOT)
+
+        injuries = reason(result, "text.injuries")
+        assert injuries.triggers == ["dua petugas luka-luka"]
+        assert "2 orang" in injuries.text
+        assert "modifier.officers_involved" not in codes(result)
+
+    def test_deadlines_and_policy_version_follow_the_level(self, policy: Policy) -> None:
+        result = run(policy, RIOT)
+
+        assert result.policy_version == policy.version
+        assert result.deadlines == {
+            "internal_notification": 15,
+            "holding_statement": 30,
+            "press_release": 120,
+        }
+
+    def test_reasons_are_in_indonesian_with_arrow_and_level(self, policy: Policy) -> None:
+        result = run(policy, RIOT)
+
+        death = reason(result, "text.deaths")
+        assert death.text.startswith("Ada korban meninggal dunia")
+        assert death.text.endswith("→ minimal Level 3")
+
+
+class TestNegation:
+    def test_no_fatalities_is_not_a_death(self, policy: Policy) -> None:
+        result = run(
+            policy, "Kebakaran melanda dapur Lapas X. Api berhasil dipadamkan, tidak ada korban jiwa."
+        )
+
+        assert result.crisis is True
+        assert result.level == 2
+        assert result.category == Category.DISASTER
+        assert "text.deaths" not in codes(result)
+        assert Category.DEATH not in result.secondary_categories
+        assert reason(result, "negated").triggers == ["korban jiwa"]
+
+    def test_negation_reaches_over_a_few_words_but_not_the_next_clause(self, policy: Policy) -> None:
+        result = run(
+            policy, "Tidak ada warga binaan yang tewas dalam kericuhan itu, namun tiga petugas terluka."
+        )
+
+        assert "text.deaths" not in codes(result)
+        assert reason(result, "category.unrest").triggers == ["kericuhan"]
+        assert "3 orang" in reason(result, "text.injuries").text
+
+    def test_negation_cancels_only_the_first_term_after_it(self, policy: Policy) -> None:
+        result = run(policy, "Tanpa korban jiwa dalam kebakaran di blok C tadi malam.")
+
+        assert "text.deaths" not in codes(result)
+        assert result.category == Category.DISASTER
+
+    def test_post_negator_cancels_the_term_before_it(self, policy: Policy) -> None:
+        result = run(policy, "Kebakaran di dapur, korban jiwa nihil.")
+
+        assert "text.deaths" not in codes(result)
+        assert result.level == 2
+
+    def test_bukan_negates_and_dissatisfied_inmates_still_riot(self, policy: Policy) -> None:
+        negated = run(policy, "Kejadian itu bukan kerusuhan.")
+        riot = run(policy, "Napi yang tidak puas mengamuk di blok B.")
+
+        assert negated.crisis is False
+        assert riot.crisis is True
+        assert reason(riot, "category.unrest").triggers == ["mengamuk"]
+
+
+class TestCounts:
+    @pytest.mark.parametrize(
+        ("text", "level", "count"),
+        [
+            ("Dua narapidana Lapas Cipinang kabur dengan menjebol teralis kamar mandi.", 3, "2 orang"),
+            ("Seorang napi kabur saat kerja bakti di luar blok.", 2, "1 orang"),
+            ("Tujuh tahanan Rutan Salemba kabur lewat gorong-gorong toilet.", 4, "7 orang"),
+            ("Pelarian dua orang warga binaan terjadi pada Senin dini hari.", 3, "2 orang"),
+        ],
+    )
+    def test_escapees_counted_from_number_words_and_digits(
+        self, policy: Policy, text: str, level: int, count: str
+    ) -> None:
+        result = run(policy, text)
+
+        assert result.category == Category.ESCAPE
+        assert result.level == level
+        assert count in reason(result, "text.escapees").text
+
+    def test_two_inmates_escaped_is_level_3(self, policy: Policy) -> None:
+        text = (
+            "Dua napi Lapas Kelas IIA Cipinang melarikan diri pada Senin dini hari. Petugas bersama "
+            "kepolisian melakukan pengejaran."
+        )
+        result = run(policy, text)
+
+        assert result.crisis is True
+        assert result.level == 3
+        assert result.category == Category.ESCAPE
+        assert reason(result, "text.escapees").level == 3
+
+    def test_many_deaths_in_digits_are_level_4(self, policy: Policy) -> None:
+        result = run(policy, "Kebakaran di Blok C2 Lapas Tangerang menewaskan 41 narapidana.")
+
+        assert result.level == 4
+        assert result.category == Category.DISASTER
+        assert "41 orang" in reason(result, "text.deaths").text
+
+    def test_41_tewas(self, policy: Policy) -> None:
+        result = run(policy, "Dalam kebakaran itu 41 tewas.")
+
+        assert result.level == 4
+
+    def test_death_words_count_without_impact_answers(self, policy: Policy) -> None:
+        result = run(policy, "Seorang warga binaan meninggal dunia di kamar hunian.")
+
+        assert result.crisis is True
+        assert result.level == 3
+        assert result.category == Category.DEATH
+
+    def test_time_and_weights_are_not_headcounts(self, policy: Policy) -> None:
+        result = run(policy, "Pukul 21.00 WIB napi kabur; 5 gram sabu ditemukan di kamarnya.")
+
+        assert "1 orang" not in reason(result, "text.escapees").text
+        assert reason(result, "text.escapees").level == 2
+
+    def test_suicide_attempt_is_not_a_death(self, policy: Policy) -> None:
+        result = run(policy, "Seorang warga binaan melakukan percobaan bunuh diri di kamar hunian.")
+
+        assert "text.deaths" not in codes(result)
+        assert result.level == 2
+        assert result.category == Category.DEATH
+
+
+class TestWholeWords:
+    def test_obscuring_is_not_escaping(self, policy: Policy) -> None:
+        result = run(policy, "Pejabat itu dituding mengaburkan fakta dan kaburkan data anggaran.")
+
+        assert Category.ESCAPE not in [result.category, *result.secondary_categories]
+        assert "text.escapees" not in codes(result)
+
+    def test_enclitic_nya_is_read_as_the_word(self, policy: Policy) -> None:
+        result = run(policy, "Kaburnya tiga tahanan baru diketahui saat apel pagi.")
+
+        assert result.level == 3
+        assert "3 orang" in reason(result, "text.escapees").text
+
+    def test_bottle_of_water_is_not_a_phone_but_botol_is(self, policy: Policy) -> None:
+        water = run(policy, "Pengunjung membawa botol air mineral ke ruang kunjungan.")
+        phone = run(policy, "Napi kedapatan menyimpan botol di balik kasur.")
+
+        assert Category.CONTRABAND not in [water.category, *water.secondary_categories]
+        assert phone.category == Category.CONTRABAND
+
+
+class TestPolarity:
+    def test_remission_ceremony_is_not_a_crisis(self, policy: Policy) -> None:
+        text = (
+            "Sebanyak 1.200 warga binaan Lapas Cipinang menerima remisi umum pada peringatan HUT RI ke-80. "
+            "Penyerahan remisi dilakukan secara simbolis oleh Kalapas."
+        )
+        result = run(policy, text)
+
+        assert result.crisis is False
+        assert result.level == 1
+        assert result.category == Category.ROUTINE
+        assert Category.RIGHTS in result.secondary_categories
+        assert result.deadlines == {}
+        assert "positive.layanan" in codes(result)
+
+    def test_foiled_smuggling_is_not_a_crisis_even_across_sentences(self, policy: Policy) -> None:
+        text = (
+            "Petugas Lapas Narkotika Samarinda berhasil menggagalkan penyelundupan sabu. Sabu seberat 5 gram "
+            "disembunyikan dalam nasi bungkus titipan pengunjung."
+        )
+        result = run(policy, text)
+
+        assert result.crisis is False
+        assert result.level == 1
+        assert result.category == Category.ROUTINE
+        assert result.secondary_categories == [Category.DRUGS]
+        assert "positive.penggagalan" in codes(result)
+        assert "sabu" in reason(result, "neutralised.drugs").triggers
+
+    def test_foiled_escape_attempt_is_not_a_crisis(self, policy: Policy) -> None:
+        result = run(policy, "Upaya kabur dua napi berhasil digagalkan petugas jaga.")
+
+        assert result.crisis is False
+        assert "text.escapees" not in codes(result)
+
+    def test_good_news_does_not_hide_a_death_in_another_sentence(self, policy: Policy) -> None:
+        text = "Petugas berhasil menggagalkan penyelundupan sabu. Namun seorang napi tewas overdosis."
+        result = run(policy, text)
+
+        assert result.crisis is True
+        assert result.level == 3
+        assert result.category == Category.DEATH
+        assert Category.DRUGS in result.secondary_categories
+
+    def test_severe_keywords_stay_negative_during_a_raid(self, policy: Policy) -> None:
+        result = run(policy, "Razia mengungkap pesta narkoba di dalam sel blok A.")
+
+        assert result.crisis is True
+        assert result.level == 3
+        assert result.category == Category.DRUGS
+
+    def test_raid_finding_phones_is_proactive_news(self, policy: Policy) -> None:
+        result = run(policy, "Razia gabungan di Lapas X menemukan 20 HP dan 3 senjata tajam.")
+
+        assert result.crisis is False
+        assert result.secondary_categories == [Category.CONTRABAND]
+
+    def test_routine_activity(self, policy: Policy) -> None:
+        result = run(policy, "Kegiatan pelatihan kemandirian warga binaan berupa pembuatan roti.")
+
+        assert result.crisis is False
+        assert result.category == Category.ROUTINE
+        assert reason(result, "category.routine").level == 1
+
+    def test_service_news_is_rights_but_a_complaint_is_an_issue(self, policy: Policy) -> None:
+        news = run(policy, "Layanan kunjungan tatap muka di Rutan Salemba dibuka kembali mulai Senin.")
+        complaint = run(policy, "Keluarga napi mengeluhkan layanan kunjungan yang dipersulit petugas.")
+
+        assert news.crisis is False
+        assert news.category == Category.RIGHTS
+        assert complaint.crisis is True
+        assert complaint.level == 1
+        assert complaint.category == Category.RIGHTS
+
+    def test_video_answer_does_not_make_good_news_a_crisis(self, policy: Policy) -> None:
+        result = run(policy, "Penyerahan remisi kemerdekaan di aula Lapas.", video_exists=True)
+
+        assert result.crisis is False
+
+
+class TestOfficersAndMedia:
+    def test_viral_video_of_abuse_by_officers(self, policy: Policy) -> None:
+        text = "Video penganiayaan seorang warga binaan oleh oknum petugas Rutan Medan viral di media sosial."
+        result = run(policy, text)
+
+        assert result.crisis is True
+        assert result.level >= 3
+        assert result.category == Category.VIOLENCE
+        assert Category.VIRAL in result.secondary_categories
+        officers = reason(result, "modifier.officers_involved")
+        assert officers.triggers == ["oleh oknum"]
+        assert reason(result, "category.viral").level == 3
+
+    def test_abuse_without_video_is_level_2_plus_officer_modifier(self, policy: Policy) -> None:
+        result = run(policy, "Seorang napi mengaku dipukul petugas hingga memar.")
+
+        assert result.level == 3
+        assert "modifier.officers_involved" in codes(result)
+        assert "modifier.video_exists" not in codes(result)
+
+    def test_a_no_in_the_self_assessment_overrides_the_text(self, policy: Policy) -> None:
+        result = run(policy, "Seorang napi mengaku dipukul petugas hingga memar.", officers_involved=False)
+
+        assert result.level == 2
+        assert "modifier.officers_involved" not in codes(result)
+
+    def test_head_of_unit_caught_by_kpk_is_level_4(self, policy: Policy) -> None:
+        result = run(policy, "Kalapas ditangkap KPK dalam OTT terkait jual beli kamar.")
+
+        assert result.level == 4
+        assert result.category == Category.EXTORTION
+        assert "amplifier.pimpinan_upt_aph" in codes(result)
+
+    def test_low_reach_hoax_is_capped_at_level_1(self, policy: Policy) -> None:
+        result = run(policy, "Beredar kabar hoaks dua napi kabur dari Lapas X melalui grup WhatsApp.")
+
+        assert result.crisis is True
+        assert result.level == 1
+        assert result.category == Category.VIRAL
+        assert "hoax_cap" in codes(result)
+
+    def test_hoax_with_national_reach_is_not_capped(self, policy: Policy) -> None:
+        text = "Beredar kabar hoaks dua napi kabur dari Lapas X."
+        result = run(policy, text, media_reach=MediaReach.NATIONAL)
+
+        assert result.level == 3
+        assert "hoax_cap" not in codes(result)
+
+
+class TestImpactAnswers:
+    def test_impact_answers_alone_raise_the_level(self, policy: Policy) -> None:
+        text = "Terjadi kejadian menonjol di blok hunian, rincian menyusul."
+        plain = run(policy, text)
+        answered = run(policy, text, deaths=2, injuries=3)
+
+        assert plain.crisis is False
+        assert answered.crisis is True
+        assert answered.level == 4
+        assert answered.category == Category.DEATH
+        assert reason(answered, "impact.deaths").triggers == ["impact.deaths=2"]
+        assert "no_match" in codes(answered)
+
+    @pytest.mark.parametrize(
+        ("impact", "level"),
+        [
+            ({"escapees": 1}, 2),
+            ({"escapees": 2}, 3),
+            ({"escapees": 5}, 4),
+            ({"deaths": 1}, 3),
+            ({"injuries": 1}, 2),
+            ({"media_reach": MediaReach.NATIONAL}, 3),
+            ({"media_reach": MediaReach.REGIONAL}, 2),
+        ],
+    )
+    def test_each_answer_maps_to_its_level(self, policy: Policy, impact: dict[str, Any], level: int) -> None:
+        result = run(policy, "Laporan awal dari petugas jaga.", **impact)
+
+        assert result.crisis is True
+        assert result.level == level
+
+    def test_modifiers_add_one_step_in_total_and_cap_at_4(self, policy: Policy) -> None:
+        text = "Seorang napi kabur dari Lapas X."
+        one = run(policy, text, children_involved=True)
+        many = run(policy, text, children_involved=True, video_exists=True, recent=2)
+        top = run(policy, text, escapees=9, video_exists=True)
+
+        assert one.level == 3
+        assert many.level == 3
+        assert "tidak dijumlahkan" in reason(many, "modifiers").text
+        assert reason(many, "modifier.recurrence").triggers == ["recent_incidents_at_unit=2"]
+        assert top.level == 4
+
+    def test_lpka_unit_means_children_are_involved(self, policy: Policy) -> None:
+        result = run(policy, "Empat anak kabur dari blok hunian pada malam hari.", unit=LPKA)
+
+        assert result.level == 4
+        assert "unit.type=LPKA" in reason(result, "modifier.children_involved").triggers
+
+    def test_facts_are_read_with_the_text(self, policy: Policy) -> None:
+        facts = Facts(what=Fact(value="Kerusuhan di blok B"), how=Fact(value="Napi membakar kasur"))
+        result = run(policy, "Laporan awal dari petugas jaga.", facts=facts)
+
+        assert "Kerusuhan di blok B" in report_text(
+            ReportSnapshot(report_id=uuid.uuid4(), text="x", facts=facts, received_at=datetime.now(UTC))
+        )
+        assert result.category == Category.UNREST
+        assert result.level == 3
+
+
+class TestNothingMatched:
+    def test_unknown_text_is_level_1_not_a_crisis_and_says_so(self, policy: Policy) -> None:
+        result = run(policy, "Ada masalah di blok A, mohon arahan.")
+
+        assert result.crisis is False
+        assert result.level == 1
+        assert result.category == Category.ROUTINE
+        assert "tidak cocok" in reason(result, "no_match").text
+
+    def test_media_words_only_choose_viral(self, policy: Policy) -> None:
+        result = run(policy, "Ada unggahan TikTok tentang Lapas X yang ramai dikomentari.")
+
+        assert result.crisis is False
+        assert result.category == Category.VIRAL
+        assert "tiktok" in reason(result, "no_match").triggers
+
+    def test_unknown_text_with_soft_impact_signal_is_a_crisis(self, policy: Policy) -> None:
+        result = run(policy, "Ada unggahan TikTok tentang Lapas X.", video_exists=True)
+
+        assert result.crisis is True
+        assert result.level == 2
+        assert result.category == Category.VIRAL
+        assert "jawaban penilaian dampak" in reason(result, "no_match").text
