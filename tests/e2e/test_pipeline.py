@@ -160,8 +160,5 @@ def test_a_killed_classifier_catches_up_after_restart(system: System) -> None:
     assert any("no ketua" in gap for n in supervisor for gap in n["roster_gaps"])
     classified = [t for t in incident["timeline"] if t["kind"] == "incident.classified"]
     assert len(classified) == 1
-    pairs = [
-        (n["person_id"] if "person_id" in n else n["recipient"], n["trigger_type"])
-        for n in incident["notifications"]
-    ]
+    pairs = [(n["person_id"], n["trigger_event_id"]) for n in incident["notifications"]]
     assert len(pairs) == len(set(pairs)), "nobody is notified twice for one event"

@@ -67,10 +67,21 @@ class NatsServer:
     monitor_port: int
     store_dir: Path
     process: subprocess.Popen[bytes] | None = None
+    # In its own session, Ctrl-C on the terminal reaches only the runner, which stops the services before
+    # the broker they drain into.
+    own_session: bool = False
 
     @property
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.store_dir / "nats-server.log"
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
 
     def start(self, *, timeout: float = 15.0) -> None:
         if port_in_use(self.port):
@@ -81,25 +92,35 @@ class NatsServer:
         self.store_dir.mkdir(parents=True, exist_ok=True)
         config = self.store_dir / "nats-server.conf"
         write_config(config, port=self.port, monitor_port=self.monitor_port, store_dir=self.store_dir / "js")
-        log = (self.store_dir / "nats-server.log").open("ab")
-        self.process = subprocess.Popen(
-            [str(nats_server_binary()), "-c", str(config)], stdout=log, stderr=subprocess.STDOUT
-        )
-        self.wait_ready(timeout)
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [str(nats_server_binary()), "-c", str(config)],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=self.own_session,
+            )
+        try:
+            self.wait_ready(timeout)
+        except NatsStartError:
+            self.stop()
+            raise
 
     def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         url = f"http://127.0.0.1:{self.monitor_port}/healthz?js-enabled-only=true"
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise NatsStartError(f"nats-server exited with {self.process.returncode}; see its log")
+                raise NatsStartError(
+                    f"nats-server exited with {self.process.returncode}; see {self.log_path}"
+                )
             try:
                 if httpx.get(url, timeout=0.5).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        raise NatsStartError(f"nats-server did not become ready in {timeout:.0f} s")
+        raise NatsStartError(f"nats-server did not become ready in {timeout:.0f} s; see {self.log_path}")
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:

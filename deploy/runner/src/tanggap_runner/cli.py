@@ -1,0 +1,133 @@
+"""`python -m tanggap_runner up`: the whole system in the foreground until Ctrl-C (what `make up` runs)."""
+
+import argparse
+import os
+import shlex
+import signal
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from types import FrameType
+
+from tanggap_runner.config import SERVICES, ConfigError, RunnerConfig
+from tanggap_runner.console import Console, LogFollower
+from tanggap_runner.nats import NatsStartError
+from tanggap_runner.supervisor import Supervisor
+from tanggap_runner.system import BROKER, RunnerError, System
+
+EXAMPLE_REPORT = (
+    '{"unit_code": "ACEH-LAPAS-BANDAACEH", '
+    '"text": "Dua narapidana kabur dari Lapas Banda Aceh pagi ini, video beredar di media sosial"}'
+)
+
+
+def curl_example(base_url: str, *, with_key: bool) -> str:
+    auth = ' -H "Authorization: Bearer $TANGGAP_BOOTSTRAP_API_KEY"' if with_key else ""
+    return (
+        f"curl -sS -X POST {base_url}/v1/reports -H 'Content-Type: application/json'{auth} "
+        f"-d {shlex.quote(EXAMPLE_REPORT)}"
+    )
+
+
+def build_system(config: RunnerConfig, environ: Mapping[str, str], console: Console) -> System:
+    # Human-readable service logs on the terminal and in the files, unless the operator asked for JSON.
+    env = {} if "TANGGAP_LOG_JSON" in environ else {"TANGGAP_LOG_JSON": "false"}
+    return System(
+        config.state_dir,
+        http_port=config.http_port,
+        broker_url=config.broker_url,
+        env=env,
+        service_env=config.service_env,
+        external_broker=config.external_broker,
+        base_env=environ,
+        grace_seconds=config.grace_seconds,
+        progress=console.say,
+    )
+
+
+def _raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def up(environ: Mapping[str, str], console: Console) -> int:
+    try:
+        config = RunnerConfig.from_env(environ)
+    except ConfigError as exc:
+        console.say(f"error: {exc}")
+        return 2
+    if environ.get("TANGGAP_DATABASE_URL"):
+        console.say(
+            "ignoring TANGGAP_DATABASE_URL: each service needs a database of its own; "
+            "set TANGGAP_<SERVICE>_DATABASE_URL (e.g. TANGGAP_CLASSIFIER_DATABASE_URL) instead"
+        )
+    system = build_system(config, environ, console)
+    console.say(f"state folder {system.state_dir} (data survives restarts; `make reset` empties it)")
+    follower = LogFollower({name: system.log_path(name) for name in SERVICES}, console)
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    follower.start()
+    try:
+        code = run_until_stopped(system, environ, console)
+    finally:
+        follower.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if code == 0:
+        console.say(f"stopped cleanly. Data kept in {system.state_dir}; `make up` carries on from there")
+    return code
+
+
+def run_until_stopped(system: System, environ: Mapping[str, str], console: Console) -> int:
+    # Until the supervisor runs, SIGTERM behaves like Ctrl-C: System.start then stops what it started.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        system.start()
+    except KeyboardInterrupt:
+        console.say("interrupted while starting; everything that was started has been stopped")
+        return 130
+    except (RunnerError, NatsStartError) as exc:
+        console.say(f"error: {exc}")
+        return 1
+    show_banner(system, environ, console)
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        if stop.is_set():
+            console.say(f"already stopping; waiting up to {system.grace_seconds:.0f} s for the services")
+            return
+        console.say(f"{signal.Signals(signum).name} received: stopping everything")
+        stop.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    Supervisor(system, say=console.say).run(stop)
+    system.stop()
+    return 0
+
+
+def show_banner(system: System, environ: Mapping[str, str], console: Console) -> None:
+    with_key = bool(environ.get("TANGGAP_BOOTSTRAP_API_KEY"))
+    broker = "external broker" if system.external_broker else BROKER
+    console.plain("")
+    console.plain(f"Tanggap berjalan: {system.base_url}")
+    console.plain(f"Coba: {curl_example(system.base_url, with_key=with_key)}")
+    console.plain(f"Log: {system.log_dir} · {broker}: {system.broker_url} · Berhenti: Ctrl-C")
+    console.plain("")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tanggap_runner",
+        description="Run Tanggap on this machine: NATS JetStream plus the intake, classifier, drafter and "
+        "notifier services. Settings come from TANGGAP_* environment variables (see deploy/env.example).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("up", help="start everything, restart crashed services, stop on Ctrl-C")
+    args = parser.parse_args(argv)
+    if args.command == "up":
+        return up(os.environ, Console())
+    parser.error(f"unknown command {args.command}")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
