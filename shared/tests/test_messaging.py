@@ -139,3 +139,15 @@ def test_retry_delay_grows_and_is_capped(attempt: int, expected: float) -> None:
     from tanggap_shared.messaging import retry_delay
 
     assert retry_delay(attempt) == expected
+
+
+def test_signed_tokens_round_trip_and_refuse_tampering() -> None:
+    from tanggap_shared.tokens import InvalidToken, sign, verify
+
+    token = sign("k", {"n": "abc"}, ttl_seconds=60, now=1000)
+    assert verify("k", token, now=1010)["n"] == "abc"
+    for bad, when in ((token, 2000), (token + "x", 1010), ("nodot", 1010)):
+        with pytest.raises(InvalidToken):
+            verify("k", bad, now=when)
+    with pytest.raises(InvalidToken):
+        verify("other", token, now=1010)

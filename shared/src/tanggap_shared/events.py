@@ -153,6 +153,8 @@ class ReportReceived(EventBase):
     recent_incidents_at_unit: int = Field(
         default=0, ge=0, description="Other incidents at the same unit in the last 12 months (recurrence)."
     )
+    joined_existing: bool = Field(default=False, description="The report joined an incident already open.")
+    match_reason: str = ""
 
 
 class IncidentClassified(EventBase):
@@ -170,6 +172,14 @@ class IncidentClassified(EventBase):
     deadlines: dict[str, int] = Field(
         default={}, description="Minutes from the report to each response target (DOMAIN.md §6.3)."
     )
+    scct_cluster: Literal["victim", "accidental", "preventable"] | None = None
+    confidence: float | None = Field(default=None, ge=0, le=1)
+    missing: list[str] = Field(
+        default=[], description="Questions the self-assessment should answer (Indonesian)."
+    )
+    assessor: Literal["rules", "llm"] = "rules"
+    trigger: Literal["report", "update", "spike", "override", "reclassify"] = "report"
+    previous_level: int | None = Field(default=None, ge=1, le=4)
 
 
 class DraftProposed(EventBase):
@@ -247,6 +257,79 @@ class IncidentClosed(EventBase):
     declaration: str
 
 
+class ReportUpdated(EventBase):
+    """The self-assessment of a report was completed or corrected; carries the whole new snapshot."""
+
+    type: Literal["report.updated"] = "report.updated"
+    unit: UnitRef
+    report: ReportSnapshot
+    updated_by: str
+    changes: list[str] = Field(default=[], description="Names of the fields that changed.")
+
+
+class IncidentLevelOverridden(EventBase):
+    """A human set the level; it stands until another human changes it."""
+
+    type: Literal["incident.level_overridden"] = "incident.level_overridden"
+    level: int = Field(ge=1, le=4)
+    previous_level: int | None = Field(default=None, ge=1, le=4)
+    reason: str
+    overridden_by: str
+
+
+class IncidentPhaseChanged(EventBase):
+    """The incident moved through its life cycle (DOMAIN.md §6.1)."""
+
+    type: Literal["incident.phase_changed"] = "incident.phase_changed"
+    phase: Literal["pra_krisis", "krisis", "pasca_krisis", "ditutup"]
+    previous_phase: str
+    changed_by: str
+    reason: str
+
+
+class IncidentMerged(EventBase):
+    """`incident_id` was merged into `into_incident_id` (two incidents were one event)."""
+
+    type: Literal["incident.merged"] = "incident.merged"
+    into_incident_id: uuid.UUID
+    merged_by: str
+    reason: str
+
+
+class MediaSpikeDetected(EventBase):
+    """Negative coverage of a unit rose far above its baseline."""
+
+    type: Literal["media.spike_detected"] = "media.spike_detected"
+    unit: UnitRef
+    negative_count: int = Field(ge=0)
+    baseline: float = Field(ge=0)
+    window_hours: int = Field(ge=1)
+    links: list[str] = []
+
+
+class TeamMember(_Model):
+    recipient: Recipient
+    stands_in_for: list[str] = []
+
+
+class CrisisTeamFormed(EventBase):
+    """Who is on an incident's crisis team, in which role and tier, and which roles nobody holds."""
+
+    type: Literal["crisis_team.formed"] = "crisis_team.formed"
+    level: int = Field(ge=1, le=4)
+    members: list[TeamMember]
+    gaps: list[str] = []
+
+
+class DraftRequested(EventBase):
+    """A human asked for a draft of a kind not drafted automatically (e.g. a DPO notice)."""
+
+    type: Literal["draft.requested"] = "draft.requested"
+    kind: DraftKind
+    requested_by: str
+    note: str = ""
+
+
 Event = Annotated[
     ReportReceived
     | IncidentClassified
@@ -255,7 +338,14 @@ Event = Annotated[
     | NotificationSent
     | NotificationFailed
     | NotificationAcknowledged
-    | IncidentClosed,
+    | IncidentClosed
+    | ReportUpdated
+    | IncidentLevelOverridden
+    | IncidentPhaseChanged
+    | IncidentMerged
+    | MediaSpikeDetected
+    | CrisisTeamFormed
+    | DraftRequested,
     Field(discriminator="type"),
 ]
 
@@ -270,6 +360,13 @@ EVENT_TYPES: tuple[str, ...] = (
     "notification.failed",
     "notification.acknowledged",
     "incident.closed",
+    "report.updated",
+    "incident.level_overridden",
+    "incident.phase_changed",
+    "incident.merged",
+    "media.spike_detected",
+    "crisis_team.formed",
+    "draft.requested",
 )
 
 
