@@ -151,3 +151,13 @@ def test_signed_tokens_round_trip_and_refuse_tampering() -> None:
             verify("k", bad, now=when)
     with pytest.raises(InvalidToken):
         verify("other", token, now=1010)
+
+
+def test_link_secret_is_created_once_and_shared(tmp_path: Path) -> None:
+    from tanggap_shared.tokens import link_secret
+
+    first = link_secret(None, tmp_path)
+    assert len(first) > 30
+    assert link_secret(None, tmp_path) == first
+    assert (tmp_path / "link_secret").stat().st_mode & 0o777 == 0o600
+    assert link_secret("configured", tmp_path) == "configured"

@@ -25,6 +25,9 @@ class ServiceSettings(BaseSettings):
     log_json: bool | None = Field(default=None, description="JSON logs; default: JSON unless on a terminal.")
     max_deliveries: int = Field(default=5, ge=1, description="Attempts before a message is dead-lettered.")
     ack_wait_seconds: float = Field(default=60.0, gt=0)
+    link_secret: str | None = Field(
+        default=None, description="Signs links people click; default: a secret kept in the state folder."
+    )
     consumer_batch: int = Field(default=16, ge=1, le=256, description="Messages fetched per pull request.")
 
     def resolved_database_url(self) -> str:

@@ -7,7 +7,10 @@ import base64
 import hashlib
 import hmac
 import json
+import os
+import secrets
 import time
+from pathlib import Path
 from typing import Any
 
 
@@ -46,3 +49,24 @@ def verify(secret: str, token: str, *, now: float | None = None) -> dict[str, An
     if int(body.get("exp", 0)) < (now or time.time()):
         raise InvalidToken("link has expired")
     return body
+
+
+def link_secret(configured: str | None, state_dir: Path) -> str:
+    """The configured secret, or one created once in the state folder and shared by local processes.
+
+    In the embedded default every service shares TANGGAP_STATE_DIR, so the notifier that signs and the intake
+    that verifies read the same file; in compose, set TANGGAP_LINK_SECRET for both.
+    """
+    if configured:
+        return configured
+    path = state_dir / "link_secret"
+    if not path.exists():
+        state_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another service created it first
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(32))
+    return path.read_text().strip()
