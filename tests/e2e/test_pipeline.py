@@ -58,6 +58,7 @@ def _complete(incident: dict[str, Any]) -> bool:
         and {"holding_statement", "press_release"} <= kinds
         and ("upt", "ketua") in tiers
         and ("region", "supervisor") in tiers
+        and ("centre", "pusat") in tiers
     )
 
 
