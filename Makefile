@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
-.PHONY: help install up test lint typecheck fmt clean reset
+.PHONY: help install up test lint typecheck fmt clean reset bench
 
 PYTHON ?= python3
 UV_VERSION := 0.13.9
@@ -42,6 +42,10 @@ up: install ## run NATS and the four services here; Ctrl-C stops them, the data 
 test: install lint typecheck ## lint, type-check and run the whole test suite
 	@echo "==> pytest $(PYTEST_ARGS)"
 	@$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: install ## benchmark the embedded system (time to alert, throughput); BENCH="1000@100 3000@500"
+	@echo "==> python -m tanggap_runner.bench $(BENCH) (results in artifacts/bench/)"
+	@$(VENV)/bin/python -m tanggap_runner.bench $(BENCH) --out artifacts/bench
 
 lint: install ## ruff check and ruff format --check
 	@echo "==> ruff check"
