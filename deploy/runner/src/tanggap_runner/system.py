@@ -54,6 +54,11 @@ class StateDirBusyError(RunnerError):
     pass
 
 
+def base_service(unit: str) -> str:
+    """"classifier-2" → "classifier": the service a replica runs."""
+    return unit.split("-", 1)[0]
+
+
 def service_command(service: str) -> list[str]:
     return [sys.executable, "-m", f"tanggap_{service}"]
 
@@ -110,6 +115,7 @@ class System:
         service_env: Mapping[str, Mapping[str, str]] | None = None,
         external_broker: bool = False,
         services: Sequence[str] = SERVICES,
+        replicas: Mapping[str, int] | None = None,
         base_env: Mapping[str, str] | None = None,
         command: Command = service_command,
         startup_timeout: float = 90.0,
@@ -129,13 +135,18 @@ class System:
         self._say = progress
         self._fixed_ports: set[str] = set()
         self._services = {name: self._plan(name, http_port) for name in services}
+        # Extra processes of one service ("classifier-2", …) share its database and its durable consumers:
+        # competing consumers, as with `docker compose --scale`.
+        for name, count in (replicas or {}).items():
+            for k in range(2, count + 1):
+                self._services[f"{name}-{k}"] = self._plan(f"{name}-{k}", None)
         self._broker: NatsServer | None = None
         self._broker_started_at = 0.0
         self._lock: IO[str] | None = None
         self._stopping = False
 
     def _plan(self, name: str, http_port: int | None) -> ServiceProcess:
-        configured = self._service_env.get(name, {}).get("TANGGAP_HTTP_PORT")
+        configured = self._service_env.get(name, {}).get("TANGGAP_HTTP_PORT") if "-" not in name else None
         port = http_port if name == "intake" else (int(configured) if configured else None)
         if port is not None:
             self._fixed_ports.add(name)
@@ -355,14 +366,14 @@ class System:
         env = {key: value for key, value in self._base_env.items() if key not in PER_PROCESS_SETTINGS}
         env.update(self._env)
         env.setdefault("TANGGAP_HTTP_HOST", "127.0.0.1")
-        env.update(self._service_env.get(sp.name, {}))
+        env.update(self._service_env.get(base_service(sp.name), {}))
         env.update(
             TANGGAP_BROKER_URL=self.broker_url,
             TANGGAP_STATE_DIR=str(self.state_dir),
             TANGGAP_HTTP_PORT=str(sp.port),
             PYTHONUNBUFFERED="1",
         )
-        if sp.name in {"intake", "notifier"}:
+        if base_service(sp.name) in {"intake", "notifier"}:
             env.setdefault("TANGGAP_PUBLIC_URL", self.base_url)
         return env
 
@@ -376,7 +387,7 @@ class System:
             # Own session: Ctrl-C on the terminal reaches only the runner, which then stops the services in
             # order instead of all processes dying at once.
             sp.process = subprocess.Popen(
-                self._command(name),
+                self._command(base_service(name)),
                 env=self._environment(sp),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
