@@ -30,14 +30,20 @@ def compose_binary() -> Path:
     return binary
 
 
-def run_compose_config(compose_file: Path) -> subprocess.CompletedProcess[str]:
+def run_compose_config(
+    compose_file: Path, *, profiles: tuple[str, ...] = (), env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     command = [str(compose_binary()), "--project-directory", str(ROOT), "-f", str(compose_file)]
+    for profile in profiles:
+        command += ["--profile", profile]
+    settings = {"TANGGAP_LINK_SECRET": "test-secret"} if env is None else env
     return subprocess.run(
         [*command, "config", "--quiet"],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
+        env={**os.environ, **settings},
     )
 
 
@@ -131,7 +137,8 @@ def test_application_services_are_built_from_their_dockerfile_and_configured_by_
         assert dockerfile == f"services/{name}/Dockerfile"
         assert (ROOT / dockerfile).is_file()
         env = service["environment"]
-        assert env["TANGGAP_BROKER_URL"] == "nats://nats:4222"
+        assert env["TANGGAP_BROKER_URL"] == "${TANGGAP_BROKER_URL:-nats://nats:4222}"
+        assert env["TANGGAP_STREAM_REPLICAS"] == "${TANGGAP_STREAM_REPLICAS:-1}"
         assert env["TANGGAP_HTTP_HOST"] == "0.0.0.0"
         assert env["TANGGAP_DATABASE_URL"].endswith(f"@postgres:5432/{name}")
         assert service["restart"] == "unless-stopped"
@@ -196,3 +203,27 @@ def test_container_healthcheck_follows_the_service_healthz(
     server.shutdown()
     server.server_close()
     assert run_healthcheck(port) == 1
+
+
+def test_cluster_profile_is_valid_and_routes_three_nodes(compose: dict[str, Any]) -> None:
+    env = {
+        "TANGGAP_LINK_SECRET": "test-secret",
+        "TANGGAP_BROKER_URL": "nats://nats-1:4222,nats://nats-2:4222,nats://nats-3:4222",
+        "TANGGAP_STREAM_REPLICAS": "3",
+    }
+    result = run_compose_config(COMPOSE_FILE, profiles=("cluster",), env=env)
+    assert result.returncode == 0, result.stderr
+    nodes = [f"nats-{i}" for i in (1, 2, 3)]
+    for node in nodes:
+        service = compose["services"][node]
+        assert service["profiles"] == ["cluster"]
+        command = service["command"]
+        assert command[command.index("--name") + 1] == node
+        assert command[command.index("--routes") + 1] == ",".join(f"nats://{n}:6222" for n in nodes)
+        assert "healthcheck" in service
+
+
+def test_link_secret_is_required_by_compose() -> None:
+    result = run_compose_config(COMPOSE_FILE, env={"TANGGAP_LINK_SECRET": ""})
+    assert result.returncode != 0
+    assert "TANGGAP_LINK_SECRET" in result.stderr

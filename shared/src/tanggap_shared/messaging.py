@@ -34,8 +34,11 @@ DUPLICATE_WINDOW_SECONDS = 24 * 3600.0
 RETENTION_SECONDS = 90 * 24 * 3600.0
 
 
-def stream_configs() -> list[StreamConfig]:
-    """The event stream and the dead-letter stream, as the server should hold them."""
+def stream_configs(replicas: int = 1) -> list[StreamConfig]:
+    """The event stream and the dead-letter stream, as the server should hold them.
+
+    `replicas` > 1 needs a JetStream cluster of at least that many nodes (compose profile "cluster").
+    """
     return [
         StreamConfig(
             name=STREAM_NAME,
@@ -43,12 +46,14 @@ def stream_configs() -> list[StreamConfig]:
             duplicate_window=DUPLICATE_WINDOW_SECONDS,
             max_age=RETENTION_SECONDS,
             storage=StorageType.FILE,
+            num_replicas=replicas,
         ),
         StreamConfig(
             name=DLQ_STREAM_NAME,
             subjects=[f"{DLQ_PREFIX}.>"],
             max_age=RETENTION_SECONDS,
             storage=StorageType.FILE,
+            num_replicas=replicas,
         ),
     ]
 
@@ -59,9 +64,13 @@ Handler = Callable[[Event, NatsMessage], Awaitable[None]]
 
 
 def make_broker(url: str, *, graceful_timeout: float = 15.0) -> NatsBroker:
-    """A NATS broker without FastStream's per-message access log (we log our own, with context)."""
+    """A NATS broker without FastStream's per-message access log (we log our own, with context).
+
+    `url` may list several servers of a cluster, comma-separated; the client fails over between them.
+    """
+    servers = [part.strip() for part in url.split(",") if part.strip()]
     return NatsBroker(
-        url,
+        servers,
         logger=None,
         graceful_timeout=graceful_timeout,
         max_reconnect_attempts=-1,
@@ -70,7 +79,7 @@ def make_broker(url: str, *, graceful_timeout: float = 15.0) -> NatsBroker:
     )
 
 
-async def prepare_broker(broker: NatsBroker) -> None:
+async def prepare_broker(broker: NatsBroker, *, replicas: int = 1) -> None:
     """Connect and create or update both streams; every service calls it before `broker.start()`.
 
     Streams are declared here rather than by FastStream because its declaration happens once per
@@ -78,7 +87,7 @@ async def prepare_broker(broker: NatsBroker) -> None:
     """
     await broker.connect()
     js = broker.config.connection_state.stream
-    for config in stream_configs():
+    for config in stream_configs(replicas):
         try:
             await js.stream_info(config.name or "")
         except NotFoundError:

@@ -43,7 +43,7 @@ class Runtime:
         """Create the schema, connect the broker, declare the streams, start the relay."""
         self.settings.ensure_state_dir()
         await create_schema(self.engine)
-        await prepare_broker(self.broker)
+        await prepare_broker(self.broker, replicas=self.settings.stream_replicas)
         self.relay.start()
         self._opened = True
         log.info("service.opened", database=self.engine.url.render_as_string(hide_password=True))

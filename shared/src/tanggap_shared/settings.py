@@ -14,7 +14,11 @@ class ServiceSettings(BaseSettings):
 
     service_name: ClassVar[str] = "tanggap"
 
-    broker_url: str = Field(default="nats://127.0.0.1:4222", description="NATS server URL.")
+    broker_url: str = Field(
+        default="nats://127.0.0.1:4222",
+        description="NATS server URL; several, comma-separated, for a cluster.",
+    )
+    stream_replicas: int = Field(default=1, ge=1, le=5, description="JetStream replicas of the streams.")
     state_dir: Path = Field(default=Path(".tanggap"), description="Where the embedded default keeps files.")
     database_url: str | None = Field(
         default=None, description="SQLAlchemy async URL; default: a SQLite file under the state folder."
