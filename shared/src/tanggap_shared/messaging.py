@@ -9,6 +9,7 @@ terminated, so it never blocks the stream.
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 
@@ -18,11 +19,12 @@ from faststream.nats import ConsumerConfig, JStream, NatsBroker, NatsMessage, Pu
 from nats.js.api import DeliverPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tanggap_shared.db import OutboxEntry
 from tanggap_shared.events import SUBJECT_PREFIX, Event, parse_event
+from tanggap_shared.metrics import EVENTS_CONSUMED, EVENTS_PUBLISHED, HANDLER_SECONDS
 
 STREAM_NAME = "TANGGAP"
 DLQ_STREAM_NAME = "TANGGAP_DLQ"
@@ -130,6 +132,7 @@ def subscribe(
         except ValidationError as exc:
             await _dead_letter(broker, service, msg, f"invalid event: {exc.errors(include_url=False)}")
             await msg.reject()
+            EVENTS_CONSUMED.labels(service, name, "invalid", "dead_lettered").inc()
             return
         with structlog.contextvars.bound_contextvars(
             event_id=str(event.event_id),
@@ -137,6 +140,7 @@ def subscribe(
             event_type=event.type,
             attempt=attempt,
         ):
+            started = time.perf_counter()
             try:
                 await handler(event, msg)
             except Exception as exc:
@@ -144,12 +148,17 @@ def subscribe(
                     log.exception("message.dead_lettered", consumer=name)
                     await _dead_letter(broker, service, msg, f"{type(exc).__name__}: {exc}")
                     await msg.reject()
+                    outcome = "dead_lettered"
                 else:
                     delay = retry_delay(attempt)
                     log.warning("message.retry", consumer=name, error=repr(exc), delay_s=delay)
                     await msg.nack(delay=delay)
-                return
-            await msg.ack()
+                    outcome = "retried"
+            else:
+                await msg.ack()
+                outcome = "handled"
+            HANDLER_SECONDS.labels(service, name).observe(time.perf_counter() - started)
+            EVENTS_CONSUMED.labels(service, name, event.type, outcome).inc()
 
     # The server's own limit is a backstop above ours, for a message whose handler kills the process.
     config = ConsumerConfig(
@@ -214,9 +223,11 @@ class OutboxRelay:
         *,
         interval: float = 1.0,
         batch: int = 100,
+        service: str = "tanggap",
     ) -> None:
         self._factory = factory
         self._broker = broker
+        self._service = service
         self._interval = interval
         self._batch = batch
         self._wake = asyncio.Event()
@@ -259,6 +270,14 @@ class OutboxRelay:
                 log.warning("outbox.publish_failed", error=repr(exc), failures=failures)
                 await asyncio.sleep(min(10.0, 0.5 * failures))
 
+    async def pending(self) -> int:
+        """Rows waiting to be published (a metric: a growing number means the broker is unreachable)."""
+        async with self._factory() as session:
+            count = await session.scalar(
+                select(func.count()).select_from(OutboxEntry).where(OutboxEntry.published_at.is_(None))
+            )
+        return int(count or 0)
+
     async def flush(self) -> int:
         """Publish up to one batch of pending rows; returns how many were published."""
         async with self._factory() as session, session.begin():
@@ -280,6 +299,7 @@ class OutboxRelay:
                     timeout=5.0,
                 )
                 row.published_at = datetime.now(UTC)
+                EVENTS_PUBLISHED.labels(self._service, row.subject).inc()
             self.published += len(rows)
             return len(rows)
 

@@ -3,17 +3,19 @@
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import structlog
 import uvicorn
-from faststream.asgi import AsgiFastStream, make_ping_asgi
+from faststream.asgi import AsgiFastStream, AsgiResponse, get, make_ping_asgi
 from faststream.nats import NatsBroker
 from faststream.specification import AsyncAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tanggap_shared.db import create_schema, make_engine, make_session_factory
 from tanggap_shared.logging import configure_logging
-from tanggap_shared.messaging import OutboxRelay, make_broker, prepare_broker
+from tanggap_shared.messaging import DLQ_STREAM_NAME, OutboxRelay, make_broker, prepare_broker
+from tanggap_shared.metrics import DEAD_LETTER_DEPTH, OUTBOX_PENDING, render
 from tanggap_shared.settings import ServiceSettings
 
 log = structlog.get_logger("tanggap.runtime")
@@ -37,7 +39,8 @@ class Runtime:
         broker = make_broker(settings.broker_url)
         engine = make_engine(settings.resolved_database_url())
         sessions = make_session_factory(engine)
-        return cls(settings, broker, engine, sessions, OutboxRelay(sessions, broker))
+        relay = OutboxRelay(sessions, broker, service=settings.service_name)
+        return cls(settings, broker, engine, sessions, relay)
 
     async def open(self) -> None:
         """Create the schema, connect the broker, declare the streams, start the relay."""
@@ -47,6 +50,20 @@ class Runtime:
         self.relay.start()
         self._opened = True
         log.info("service.opened", database=self.engine.url.render_as_string(hide_password=True))
+
+    async def refresh_gauges(self) -> None:
+        """Outbox backlog and dead-letter depth, read when /metrics is scraped."""
+        service = self.settings.service_name
+        try:
+            OUTBOX_PENDING.labels(service).set(await self.relay.pending())
+            info = await self.broker.config.connection_state.stream.stream_info(DLQ_STREAM_NAME)
+            DEAD_LETTER_DEPTH.labels(service).set(info.state.messages)
+        except Exception as exc:  # a scrape must answer even while the broker or database is down
+            log.warning("metrics.gauges_unavailable", error=repr(exc))
+
+    async def metrics_response(self) -> tuple[bytes, str]:
+        await self.refresh_gauges()
+        return render()
 
     async def stop_relay(self) -> None:
         """Stop the relay after a last flush; the broker must still be connected."""
@@ -84,13 +101,25 @@ def worker_app(
     """An ASGI app for a pure worker: the broker's subscribers plus GET /healthz (204 while connected)."""
     return AsgiFastStream(
         runtime.broker,
-        asgi_routes=[("/healthz", make_ping_asgi(runtime.broker, timeout=2.0))],
+        asgi_routes=[
+            ("/healthz", make_ping_asgi(runtime.broker, timeout=2.0)),
+            ("/metrics", _metrics_route(runtime)),
+        ],
         logger=None,
         on_startup=[runtime.open, *on_startup],
         on_shutdown=[*on_shutdown, runtime.stop_relay],
         after_shutdown=[runtime.dispose],
         specification=AsyncAPI(title=title, version="0.1.0"),
     )
+
+
+def _metrics_route(runtime: Runtime) -> Any:
+    @get(include_in_schema=False)
+    async def metrics(_scope: Any) -> AsgiResponse:
+        body, content_type = await runtime.metrics_response()
+        return AsgiResponse(body, 200, headers={"content-type": content_type})
+
+    return metrics
 
 
 def serve(app: object, settings: ServiceSettings) -> None:
