@@ -1,5 +1,6 @@
 """SQLAlchemy async helpers, and the inbox/outbox tables every service keeps in its own database."""
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -7,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import JSON, DateTime, Integer, MetaData, String, Text, event, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -93,9 +95,20 @@ def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession
 
 
 async def create_schema(engine: AsyncEngine) -> None:
-    """Create the tables this process knows about (the shared ones plus the service's own models)."""
-    async with engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
+    """Create the tables this process knows about (the shared ones plus the service's own models).
+
+    Replicas of a service starting together race on the same database: one's CREATE TABLE fails because
+    the other's just succeeded, and a second look finds every table there.
+    """
+    for attempt in range(3):
+        try:
+            async with engine.begin() as conn:
+                await conn.run_sync(Base.metadata.create_all)
+            return
+        except OperationalError:
+            if attempt == 2:
+                raise
+            await asyncio.sleep(0.2 * (attempt + 1))
 
 
 @asynccontextmanager

@@ -93,6 +93,7 @@ class ReportSnapshot(_Model):
     facts: Facts = Facts()
     impact: Impact = Impact()
     links: list[str] = []
+    stakeholders: list[str] = Field(default=[], description="Affected stakeholders (DOMAIN.md §6.4).")
     received_at: datetime
 
 

@@ -12,6 +12,7 @@ import json
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 import structlog
 from faststream import AckPolicy
@@ -224,7 +225,9 @@ class OutboxRelay:
         interval: float = 1.0,
         batch: int = 100,
         service: str = "tanggap",
+        write_lock: contextlib.AbstractAsyncContextManager[Any] | None = None,
     ) -> None:
+        self._write_lock = write_lock or contextlib.nullcontext()
         self._factory = factory
         self._broker = broker
         self._service = service
@@ -280,7 +283,7 @@ class OutboxRelay:
 
     async def flush(self) -> int:
         """Publish up to one batch of pending rows; returns how many were published."""
-        async with self._factory() as session, session.begin():
+        async with self._write_lock, self._factory() as session, session.begin():
             rows = (
                 await session.scalars(
                     select(OutboxEntry)
