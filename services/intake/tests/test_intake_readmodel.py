@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from tanggap_intake import readmodel
 from tanggap_runner.nats import NatsServer, free_port
 from tanggap_shared.contracts import Category, DraftKind, Role, Tier
 from tanggap_shared.events import (
@@ -20,6 +21,7 @@ from tanggap_shared.events import (
     UnitRef,
     utcnow,
 )
+from tanggap_shared.messaging import make_broker, prepare_broker, subscribe
 from tanggap_shared.runtime import Runtime
 
 from .conftest import intake_settings, running_intake
@@ -136,3 +138,23 @@ async def test_report_accepted_while_broker_is_down_is_published_once_it_is_back
             assert (await js.stream_info("TANGGAP")).state.messages == 3
     finally:
         server.stop()
+
+
+async def test_an_older_read_model_consumer_gets_the_new_event_types(
+    fresh_nats: NatsServer, tmp_path: Path
+) -> None:
+    """A durable consumer keeps the subjects it was created with; the intake brings them up to date."""
+    old = make_broker(fresh_nats.url)
+
+    async def ignore(_event: object, _msg: object) -> None:
+        return None
+
+    subscribe(old, service="intake", name="read-model", subjects=readmodel.SUBJECTS[:7], handler=ignore)
+    await prepare_broker(old)
+    await old.start()
+    await old.stop()
+    async with running_intake(intake_settings(fresh_nats, tmp_path)) as client:
+        js = client.app.state.runtime.broker.config.connection_state.stream  # type: ignore[attr-defined]
+        info = await js.consumer_info("TANGGAP", "intake-read-model")
+        assert set(info.config.filter_subjects or []) == set(readmodel.SUBJECTS)
+        assert "tanggap.crisis_team.formed" in (info.config.filter_subjects or [])

@@ -1,19 +1,53 @@
-"""The public HTTP contract: health, units, reports, incidents."""
+"""The public HTTP contract: health, units, reports, incidents, and the human decisions on them."""
 
-from typing import Annotated
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Annotated, Any, TypeVar
 
 import structlog
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from tanggap_intake import decisions
 from tanggap_intake.auth import require_api_key
 from tanggap_intake.errors import IdempotencyConflict
+from tanggap_intake.models import ChannelMessage, MediaTally
 from tanggap_intake.queries import get_incident, list_incidents, list_units
-from tanggap_intake.reports import accept_report, replay_idempotent, request_fingerprint
-from tanggap_intake.schemas import IncidentOut, IncidentSummary, ReportAccepted, ReportIn, UnitOut
+from tanggap_intake.reports import (
+    accept_report,
+    replay_idempotent,
+    request_fingerprint,
+    split_report,
+    update_report,
+)
+from tanggap_intake.schemas import (
+    Acknowledged,
+    AcknowledgeIn,
+    CloseIn,
+    DraftOut,
+    DraftRequested,
+    DraftRequestIn,
+    IncidentOut,
+    IncidentSummary,
+    LevelOverrideIn,
+    MergeIn,
+    PhaseIn,
+    ReportAccepted,
+    ReportChanged,
+    ReportIn,
+    ReportPatch,
+    ReviewIn,
+    SplitIn,
+    UnitOut,
+)
 from tanggap_intake.settings import IntakeSettings
 from tanggap_shared.runtime import Runtime
+
+T = TypeVar("T")
 
 log = structlog.get_logger("tanggap.intake.api")
 
@@ -56,13 +90,7 @@ async def post_report(
     settings: IntakeSettings = request.app.state.settings
     try:
         async with runtime.unit_of_work() as session:
-            accepted = await accept_report(
-                session,
-                body,
-                public_url=settings.public_url,
-                recurrence_days=settings.recurrence_days,
-                idempotency_key=idempotency_key,
-            )
+            accepted = await accept_report(session, body, settings, idempotency_key=idempotency_key)
     except IntegrityError:
         # Two retries with one key raced; the loser answers with the winner's answer.
         if idempotency_key is None:
@@ -79,6 +107,7 @@ async def post_report(
         incident_id=str(accepted.incident_id),
         report_id=str(accepted.report_id),
         channel=body.channel.value,
+        joined=accepted.joined_existing,
     )
     return accepted
 
@@ -87,7 +116,7 @@ async def post_report(
 async def incidents(
     runtime: RuntimeDep,
     limit: int = Query(default=50, ge=1, le=500),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=1_000_000),
 ) -> list[IncidentSummary]:
     """Incidents, newest first."""
     async with runtime.sessions() as session:
@@ -99,6 +128,137 @@ async def incident(incident_id: str, runtime: RuntimeDep) -> IncidentOut:
     """One incident with its level and reasons, reports, drafts, notifications and timeline."""
     async with runtime.sessions() as session:
         return await get_incident(session, incident_id)
+
+
+async def _decide(runtime: Runtime, action: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async with runtime.unit_of_work() as session:
+        return await action(session)
+
+
+async def _incident_now(runtime: Runtime, incident_id: str) -> IncidentOut:
+    async with runtime.sessions() as session:
+        return await get_incident(session, incident_id)
+
+
+@v1.patch("/reports/{report_id}", response_model=ReportChanged, tags=["reports"])
+async def patch_report(report_id: str, body: ReportPatch, runtime: RuntimeDep) -> ReportChanged:
+    """Complete or correct the self-assessment; each change is recorded and published (report.updated)."""
+    report, changes = await _decide(runtime, lambda s: update_report(s, report_id, body))
+    log.info("intake.report_updated", report_id=report_id, changes=changes)
+    return ReportChanged(report=report, changes=changes)
+
+
+@v1.post("/reports/{report_id}/split", status_code=202, response_model=ReportAccepted, tags=["reports"])
+async def split(report_id: str, body: SplitIn, request: Request, runtime: RuntimeDep) -> ReportAccepted:
+    """Take a wrongly joined report out into an incident of its own; it is classified afresh."""
+    settings: IntakeSettings = request.app.state.settings
+    accepted = await _decide(runtime, lambda s: split_report(s, report_id, body, settings))
+    log.info("intake.report_split", report_id=report_id, incident_id=str(accepted.incident_id))
+    return accepted
+
+
+@v1.post("/drafts/{draft_id}/review", response_model=DraftOut, tags=["decisions"])
+async def review(draft_id: str, body: ReviewIn, runtime: RuntimeDep) -> DraftOut:
+    """Approve (possibly edited) or reject a draft; refused while a blocking finding is still in the text."""
+    draft = await _decide(runtime, lambda s: decisions.review_draft(s, draft_id, body))
+    log.info("intake.draft_reviewed", draft_id=draft_id, decision=body.decision)
+    return draft
+
+
+@v1.post(
+    "/incidents/{incident_id}/drafts", status_code=202, response_model=DraftRequested, tags=["decisions"]
+)
+async def request_draft(incident_id: str, body: DraftRequestIn, runtime: RuntimeDep) -> DraftRequested:
+    """Ask the drafter for a draft of a kind it does not write on its own (e.g. a DPO notice)."""
+    return await _decide(runtime, lambda s: decisions.request_draft(s, incident_id, body))
+
+
+@v1.post("/incidents/{incident_id}/level", response_model=IncidentOut, tags=["decisions"])
+async def override_level(incident_id: str, body: LevelOverrideIn, runtime: RuntimeDep) -> IncidentOut:
+    """Set the level by hand, with a reason; it stands over later automatic levels until changed again."""
+    await _decide(runtime, lambda s: decisions.override_level(s, incident_id, body))
+    log.info("intake.level_overridden", incident_id=incident_id, level=body.level)
+    return await _incident_now(runtime, incident_id)
+
+
+@v1.post("/incidents/{incident_id}/phase", response_model=IncidentOut, tags=["decisions"])
+async def change_phase(incident_id: str, body: PhaseIn, runtime: RuntimeDep) -> IncidentOut:
+    """Move the incident through pra-krisis, krisis and pasca-krisis (DOMAIN.md §6.1)."""
+    await _decide(runtime, lambda s: decisions.change_phase(s, incident_id, body))
+    log.info("intake.phase_changed", incident_id=incident_id, phase=body.phase)
+    return await _incident_now(runtime, incident_id)
+
+
+@v1.post("/incidents/{incident_id}/close", response_model=IncidentOut, tags=["decisions"])
+async def close(incident_id: str, body: CloseIn, runtime: RuntimeDep) -> IncidentOut:
+    """Declare the incident over; only a role with the authority of its level may."""
+    await _decide(runtime, lambda s: decisions.close_incident(s, incident_id, body))
+    log.info("intake.incident_closed", incident_id=incident_id, role=body.role.value)
+    return await _incident_now(runtime, incident_id)
+
+
+@v1.post("/incidents/{incident_id}/merge", response_model=IncidentOut, tags=["decisions"])
+async def merge(incident_id: str, body: MergeIn, runtime: RuntimeDep) -> IncidentOut:
+    """Two incidents were one event: move this one's reports into `into`; answers with `into`."""
+    await _decide(runtime, lambda s: decisions.merge_incidents(s, incident_id, body))
+    log.info("intake.incident_merged", incident_id=incident_id, into=body.into)
+    return await _incident_now(runtime, body.into)
+
+
+@v1.post("/notifications/{notification_id}/acknowledge", response_model=Acknowledged, tags=["decisions"])
+async def acknowledge(notification_id: uuid.UUID, body: AcknowledgeIn, runtime: RuntimeDep) -> Acknowledged:
+    """Acknowledge a notification (machines; people click the signed link in the message)."""
+
+    async def action(session: AsyncSession) -> Acknowledged:
+        incident_id = await decisions.notification_incident(session, str(notification_id))
+        return await decisions.acknowledge(session, notification_id, incident_id, body.acknowledged_by)
+
+    try:
+        return await _decide(runtime, action)
+    except IntegrityError:  # acknowledged at the same moment through another channel
+        return await _decide(runtime, action)
+
+
+@v1.get("/channel-messages", tags=["channels"])
+async def channel_messages(
+    runtime: RuntimeDep,
+    status: str | None = Query(default=None, max_length=20),
+    limit: int = Query(default=100, ge=1, le=500),
+) -> list[dict[str, Any]]:
+    """Bot messages as received; `status=unmatched` lists those that named no known unit."""
+    query = select(ChannelMessage).order_by(ChannelMessage.seq.desc()).limit(limit)
+    if status:
+        query = query.where(ChannelMessage.status == status)
+    async with runtime.sessions() as session:
+        rows = (await session.scalars(query)).all()
+    fields = ("channel", "external_id", "chat_id", "sender", "text", "status", "report_id", "incident_id")
+    return [{**{f: getattr(r, f) for f in fields}, "received_at": r.received_at.isoformat()} for r in rows]
+
+
+@v1.get("/media/tally", tags=["monitoring"])
+async def media_tally(
+    runtime: RuntimeDep,
+    unit_code: str | None = Query(default=None, max_length=80),
+    since: date | None = None,
+    until: date | None = None,
+) -> dict[str, Any]:
+    """Positive, negative and neutral news items per day and unit, with totals."""
+    query = select(MediaTally).order_by(MediaTally.day, MediaTally.unit_code)
+    if unit_code is not None:
+        query = query.where(MediaTally.unit_code == unit_code.upper())
+    if since is not None:
+        query = query.where(MediaTally.day >= since)
+    if until is not None:
+        query = query.where(MediaTally.day <= until)
+    async with runtime.sessions() as session:
+        rows = (await session.scalars(query)).all()
+    counts = ("positive", "negative", "neutral")
+    days: list[dict[str, Any]] = [
+        {"day": r.day.isoformat(), "unit_code": r.unit_code, **{k: getattr(r, k) for k in counts}}
+        for r in rows
+    ]
+    totals = {k: sum(getattr(r, k) for r in rows) for k in counts}
+    return {"days": days, "totals": totals}
 
 
 router.include_router(v1)

@@ -1,5 +1,7 @@
 """The intake's FastAPI app: the public edge, the outbox relay and the read-model consumer."""
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -9,17 +11,19 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from faststream.nats import NatsMessage
+from nats.js.errors import NotFoundError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tanggap_intake import readmodel
+from tanggap_intake import feeds, migrate, readmodel, telegram
 from tanggap_intake.api import router
 from tanggap_intake.errors import IntakeError
 from tanggap_intake.reference import load_reference
 from tanggap_intake.settings import IntakeSettings
 from tanggap_intake.web import pages
+from tanggap_intake.webhooks import hooks
 from tanggap_shared.events import Event
-from tanggap_shared.messaging import subscribe
+from tanggap_shared.messaging import STREAM_NAME, durable_name, subscribe
 from tanggap_shared.runtime import Runtime
 
 log = structlog.get_logger("tanggap.intake")
@@ -44,15 +48,22 @@ def create_app(settings: IntakeSettings) -> FastAPI:
     )
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await runtime.open()
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await open_runtime(runtime, settings)
         async with runtime.unit_of_work() as session:
             await load_reference(session, settings.reference_dir)
         await runtime.broker.start()
+        bot = app.state.telegram = telegram.BotApi(settings)
+        tasks = _background_tasks(runtime, settings, bot)
         if not settings.bootstrap_api_key:
             log.warning("intake.api_open", hint="set TANGGAP_BOOTSTRAP_API_KEY to require an API key")
-        log.info("intake.started", url=settings.public_url)
+        log.info("intake.started", url=settings.public_url, background=[t.get_name() for t in tasks])
         yield
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await bot.aclose()
         await runtime.stop_relay()
         await runtime.broker.stop()
         await runtime.dispose()
@@ -66,10 +77,44 @@ def create_app(settings: IntakeSettings) -> FastAPI:
     app.state.runtime = runtime
     app.state.settings = settings
     app.include_router(router)
+    app.include_router(hooks)
     app.include_router(pages)
     _install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app
+
+
+async def open_runtime(runtime: Runtime, settings: IntakeSettings) -> None:
+    """Open the runtime with the schema from the migrations (not create_all), then fix consumer filters."""
+    await runtime.open(schema=migrate.upgrade_to_head)
+    await _update_read_model_filters(runtime)
+
+
+async def _update_read_model_filters(runtime: Runtime) -> None:
+    """A durable consumer keeps the subjects it was created with; one created by an older intake would
+    never deliver the newer event types, so its filter is brought up to date before consuming."""
+    js = runtime.broker.config.connection_state.stream
+    try:
+        info = await js.consumer_info(STREAM_NAME, durable_name("intake", "read-model"))
+    except NotFoundError:
+        return
+    if set(info.config.filter_subjects or []) == set(readmodel.SUBJECTS):
+        return
+    config = info.config
+    config.filter_subject, config.filter_subjects = None, list(readmodel.SUBJECTS)
+    await js.add_consumer(STREAM_NAME, config)
+    log.info("intake.read_model_filters_updated", subjects=len(readmodel.SUBJECTS))
+
+
+def _background_tasks(
+    runtime: Runtime, settings: IntakeSettings, bot: telegram.BotApi
+) -> list[asyncio.Task[None]]:
+    tasks = []
+    if settings.telegram_bot_token and settings.telegram_mode == "polling":
+        tasks.append(asyncio.create_task(telegram.poll(runtime, settings, bot), name="telegram-polling"))
+    if settings.feeds:
+        tasks.append(asyncio.create_task(feeds.run(runtime, settings), name="feed-polling"))
+    return tasks
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:

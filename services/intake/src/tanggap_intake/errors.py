@@ -22,3 +22,19 @@ class IdempotencyConflict(IntakeError):
 
 class NotFound(IntakeError):
     status_code = 404
+
+
+class Conflict(IntakeError):
+    status_code = 409
+
+
+class Refused(IntakeError):
+    """The request is well formed but the domain rules do not allow it (422, with what to change)."""
+
+    status_code = 422
+
+
+class NotAllowed(IntakeError):
+    """The person lacks the authority (403), e.g. closing an incident above their level."""
+
+    status_code = 403

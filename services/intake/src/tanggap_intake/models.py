@@ -1,6 +1,6 @@
 """The intake's tables: reference data, reports, and the incident read model built from every event."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
@@ -30,6 +30,7 @@ class Unit(Base):
     specialisation: Mapped[str] = mapped_column(String(30), default="")
     city: Mapped[str] = mapped_column(String(100), default="")
     region: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    mentor: Mapped[str] = mapped_column(String(80), default="", server_default="")
 
 
 class UnitAlias(Base):
@@ -58,6 +59,14 @@ class Incident(Base):
     classified_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # "classifier" or "override": a human's level stands over later automatic ones.
+    level_source: Mapped[str | None] = mapped_column(String(20), default=None)
+    classifier_level: Mapped[int | None] = mapped_column(Integer, default=None)
+    override: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    crisis_team: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    merged_into: Mapped[str | None] = mapped_column(String(36), default=None)
+    closed_by: Mapped[str | None] = mapped_column(String(200), default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Report(Base):
@@ -73,6 +82,12 @@ class Report(Base):
     impact: Mapped[dict[str, Any]] = mapped_column(default=dict)
     links: Mapped[list[Any]] = mapped_column(default=list)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    stakeholders: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+    reported_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    category_hint: Mapped[str | None] = mapped_column(String(30), default=None)
+    match_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    updated_at: Mapped[datetime | None] = mapped_column(default=None)
+    updated_by: Mapped[str | None] = mapped_column(String(200), default=None)
 
 
 class Draft(Base):
@@ -87,6 +102,10 @@ class Draft(Base):
     sources: Mapped[list[Any]] = mapped_column(default=list)
     findings: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reviewed_by: Mapped[str | None] = mapped_column(String(200), default=None)
+    reviewed_at: Mapped[datetime | None] = mapped_column(default=None)
+    final_text: Mapped[str | None] = mapped_column(Text, default=None)
+    review_comment: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Notification(Base):
@@ -105,6 +124,8 @@ class Notification(Base):
     roster_gaps: Mapped[list[Any]] = mapped_column(default=list)
     error: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    # One notification may end as failed and later as sent: one row per notification, updated.
+    notification_id: Mapped[str | None] = mapped_column(String(36), default=None, index=True)
 
 
 class TimelineEntry(Base):
@@ -129,3 +150,77 @@ class IdempotencyKey(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, Any]] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Acknowledgement(Base):
+    """Who acknowledged a notification; kept apart so an ack that overtakes its notification is not lost."""
+
+    __tablename__ = "intake_acknowledgements"
+
+    notification_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), index=True)
+    acknowledged_by: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReportRevision(Base):
+    """One completion or correction of a report's self-assessment: who, when, what changed, and the result."""
+
+    __tablename__ = "intake_report_revisions"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(200))
+    changes: Mapped[list[Any]] = mapped_column(default=list)
+    before: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ChannelMessage(Base):
+    """Every message a bot channel delivered, once per (channel, external id), with what became of it."""
+
+    __tablename__ = "intake_channel_messages"
+    __table_args__ = (Index("uq_intake_channel_messages_external", "channel", "external_id", unique=True),)
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(200))
+    chat_id: Mapped[str] = mapped_column(String(100), default="")
+    sender: Mapped[str] = mapped_column(String(200), default="")
+    text: Mapped[str] = mapped_column(Text)
+    # "reported", "updated" (an edit of a reported message) or "unmatched" (no unit named: kept, answered)
+    status: Mapped[str] = mapped_column(String(20))
+    report_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    incident_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FeedItem(Base):
+    """A news item about corrections seen in a monitored feed, with its polarity and unit."""
+
+    __tablename__ = "intake_feed_items"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of feed URL and item id
+    feed_url: Mapped[str] = mapped_column(Text)
+    guid: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    link: Mapped[str] = mapped_column(Text, default="")
+    published_at: Mapped[datetime] = mapped_column(index=True)
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+    unit_code: Mapped[str | None] = mapped_column(String(80), default=None, index=True)
+    polarity: Mapped[str] = mapped_column(String(10))
+    score: Mapped[int] = mapped_column(Integer)
+    categories: Mapped[list[Any]] = mapped_column(default=list)
+    report_id: Mapped[str | None] = mapped_column(String(36), default=None)
+
+
+class MediaTally(Base):
+    """Positive and negative items per day and unit ("" = about corrections, no known unit)."""
+
+    __tablename__ = "intake_media_tally"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(80), primary_key=True)
+    positive: Mapped[int] = mapped_column(Integer, default=0)
+    negative: Mapped[int] = mapped_column(Integer, default=0)
+    neutral: Mapped[int] = mapped_column(Integer, default=0)

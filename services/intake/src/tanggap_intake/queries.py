@@ -5,6 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tanggap_intake.errors import NotFound
 from tanggap_intake.models import (
+    Acknowledgement,
     Draft,
     Incident,
     Notification,
@@ -14,6 +15,7 @@ from tanggap_intake.models import (
     Unit,
     UnitAlias,
 )
+from tanggap_intake.readmodel import number
 from tanggap_intake.schemas import (
     DraftOut,
     IncidentOut,
@@ -73,19 +75,49 @@ async def list_incidents(session: AsyncSession, *, limit: int, offset: int) -> l
             select(Incident).order_by(Incident.created_at.desc()).limit(limit).offset(offset)
         )
     ).all()
-    return [
-        IncidentSummary(
-            id=i.id,
-            unit=await _unit_for(session, i.unit_code),
-            phase=i.phase,
-            level=i.level,
-            crisis=i.crisis,
-            category=i.category,
-            created_at=i.created_at,
-            updated_at=i.updated_at,
+    return [await _summary(session, i) for i in rows]
+
+
+async def _summary(session: AsyncSession, incident: Incident) -> IncidentSummary:
+    return IncidentSummary(
+        id=incident.id,
+        unit=await _unit_for(session, incident.unit_code),
+        phase=incident.phase,
+        level=incident.level,
+        crisis=incident.crisis,
+        category=incident.category,
+        created_at=incident.created_at,
+        updated_at=incident.updated_at,
+        number=number(incident.id),
+        level_source=incident.level_source,
+        merged_into=incident.merged_into,
+    )
+
+
+async def _notifications(session: AsyncSession, incident_id: str) -> list[NotificationOut]:
+    rows = await session.scalars(
+        select(Notification).where(Notification.incident_id == incident_id).order_by(Notification.at)
+    )
+    acks = {
+        a.notification_id: a
+        for a in await session.scalars(
+            select(Acknowledgement).where(Acknowledgement.incident_id == incident_id)
         )
-        for i in rows
-    ]
+    }
+    out = []
+    for row in rows:
+        item = NotificationOut.model_validate(row, from_attributes=True)
+        ack = acks.get(row.notification_id or "")
+        if ack is not None:
+            item = item.model_copy(
+                update={
+                    "status": "acknowledged",
+                    "acknowledged_by": ack.acknowledged_by,
+                    "acknowledged_at": ack.at,
+                }
+            )
+        out.append(item)
+    return out
 
 
 async def get_incident(session: AsyncSession, incident_id: str) -> IncidentOut:
@@ -99,21 +131,11 @@ async def get_incident(session: AsyncSession, incident_id: str) -> IncidentOut:
     drafts = await session.scalars(
         select(Draft).where(Draft.incident_id == incident_id).order_by(Draft.created_at)
     )
-    notifications = await session.scalars(
-        select(Notification).where(Notification.incident_id == incident_id).order_by(Notification.at)
-    )
     timeline = await session.scalars(
         select(TimelineEntry).where(TimelineEntry.incident_id == incident_id).order_by(TimelineEntry.seq)
     )
     return IncidentOut(
-        id=incident.id,
-        unit=await _unit_for(session, incident.unit_code),
-        phase=incident.phase,
-        level=incident.level,
-        crisis=incident.crisis,
-        category=incident.category,
-        created_at=incident.created_at,
-        updated_at=incident.updated_at,
+        **(await _summary(session, incident)).model_dump(),
         secondary_categories=list(incident.secondary_categories),
         reasons=list(incident.reasons),
         deadlines=dict(incident.deadlines),
@@ -121,6 +143,11 @@ async def get_incident(session: AsyncSession, incident_id: str) -> IncidentOut:
         classified_at=incident.classified_at,
         reports=[ReportOut.model_validate(r, from_attributes=True) for r in reports],
         drafts=[DraftOut.model_validate(d, from_attributes=True) for d in drafts],
-        notifications=[NotificationOut.model_validate(n, from_attributes=True) for n in notifications],
+        notifications=await _notifications(session, incident_id),
         timeline=[TimelineOut.model_validate(t, from_attributes=True) for t in timeline],
+        classifier_level=incident.classifier_level,
+        level_override=incident.override,
+        crisis_team=incident.crisis_team,
+        closed_by=incident.closed_by,
+        closed_at=incident.closed_at,
     )

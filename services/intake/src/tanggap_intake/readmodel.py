@@ -1,20 +1,36 @@
-"""The incident read model: every other service's events, applied once each, with a timeline line."""
+"""The incident read model: every event applied once each, with a timeline line.
+
+Events from other services arrive through the broker; the intake's own decisions (a review, an override,
+a phase change…) are applied here in the same transaction that stages them in the outbox, and recorded
+in the inbox, so their echo from the broker changes nothing.
+"""
+
+import uuid
 
 import structlog
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tanggap_intake.models import Draft, Incident, Notification, TimelineEntry
+from tanggap_intake.models import Acknowledgement, Draft, Incident, Notification, Report, TimelineEntry
 from tanggap_shared.db import already_applied
 from tanggap_shared.events import (
+    CrisisTeamFormed,
     DraftProposed,
+    DraftRequested,
     DraftReviewed,
     Event,
     IncidentClassified,
     IncidentClosed,
+    IncidentLevelOverridden,
+    IncidentMerged,
+    IncidentPhaseChanged,
+    MediaSpikeDetected,
     NotificationAcknowledged,
     NotificationFailed,
     NotificationSent,
     Recipient,
+    ReportUpdated,
+    utcnow,
 )
 
 CONSUMER = "intake.read_model"
@@ -23,22 +39,52 @@ SUBJECTS = [
     "tanggap.incident.classified",
     "tanggap.draft.proposed",
     "tanggap.draft.reviewed",
+    "tanggap.draft.requested",
     "tanggap.notification.sent",
     "tanggap.notification.failed",
     "tanggap.notification.acknowledged",
     "tanggap.incident.closed",
+    "tanggap.incident.level_overridden",
+    "tanggap.incident.phase_changed",
+    "tanggap.incident.merged",
+    "tanggap.crisis_team.formed",
+    "tanggap.report.updated",
+    "tanggap.media.spike_detected",
 ]
 
 DRAFT_NAMES = {
     "holding_statement": "pernyataan awal (holding statement)",
     "press_release": "siaran pers",
+    "key_messages": "pesan kunci",
+    "qa": "daftar tanya-jawab",
+    "social_post": "unggahan media sosial",
+    "clarification": "klarifikasi",
+    "right_of_reply": "hak jawab",
+    "dpo_notice": "pengumuman DPO",
+    "escalation_report": "laporan eskalasi",
+    "crisis_plan": "rencana komunikasi krisis",
+    "evaluation_report": "laporan evaluasi",
 }
+
+PHASE_NAMES = {
+    "pra_krisis": "pra-krisis",
+    "krisis": "krisis",
+    "pasca_krisis": "pasca-krisis",
+    "ditutup": "ditutup",
+}
+
+DECISION_NAMES = {"approved": "disetujui", "rejected": "ditolak"}
 
 log = structlog.get_logger("tanggap.intake.readmodel")
 
 
 class IncidentMissing(RuntimeError):
     """An event about an incident this intake does not hold (yet): retried, then dead-lettered."""
+
+
+def number(incident_id: str | uuid.UUID) -> str:
+    """The short incident number people quote on the phone and in chats."""
+    return str(incident_id)[:8].upper()
 
 
 async def apply_event(session: AsyncSession, event: Event) -> bool:
@@ -48,61 +94,94 @@ async def apply_event(session: AsyncSession, event: Event) -> bool:
     incident = await session.get(Incident, str(event.incident_id))
     if incident is None:
         raise IncidentMissing(f"incident {event.incident_id} is not known to this intake")
-    summary, actor = _apply(session, incident, event)
+    summary, actor = await _apply(session, incident, event)
     incident.updated_at = max(incident.updated_at, event.occurred_at)
-    session.add(
-        TimelineEntry(
-            incident_id=incident.id,
-            at=event.occurred_at,
-            kind=event.type,
-            summary=summary,
-            actor=actor,
-            event_id=str(event.event_id),
-        )
-    )
+    add_timeline(session, incident.id, event.type, summary, actor, event)
     log.info("intake.event_applied")
     return True
 
 
-def _apply(session: AsyncSession, incident: Incident, event: Event) -> tuple[str, str]:
+def add_timeline(
+    session: AsyncSession, incident_id: str, kind: str, summary: str, actor: str, event: Event | None = None
+) -> None:
+    session.add(
+        TimelineEntry(
+            incident_id=incident_id,
+            at=event.occurred_at if event else utcnow(),
+            kind=kind,
+            summary=summary,
+            actor=actor[:100],
+            event_id=str(event.event_id) if event else None,
+        )
+    )
+
+
+async def _apply(session: AsyncSession, incident: Incident, event: Event) -> tuple[str, str]:
     match event:
         case IncidentClassified():
             return _classified(incident, event), event.producer
+        case IncidentLevelOverridden():
+            return _overridden(incident, event), event.overridden_by
         case DraftProposed():
-            session.add(
-                Draft(
-                    id=str(event.draft_id),
-                    incident_id=incident.id,
-                    kind=event.kind.value,
-                    method=event.method,
-                    text=event.text,
-                    sources=[s.model_dump(mode="json") for s in event.sources],
-                    findings=[f.model_dump(mode="json") for f in event.findings],
-                    created_at=event.occurred_at,
-                )
-            )
-            name = DRAFT_NAMES.get(event.kind.value, event.kind.value)
-            return f"Draf {name} diusulkan ({event.method}); menunggu persetujuan.", event.producer
+            return _proposed(session, incident, event), event.producer
         case DraftReviewed():
-            return f"Draf {event.kind.value} {event.decision} oleh {event.reviewer}.", event.reviewer
+            return await _reviewed(session, event), event.reviewer
+        case DraftRequested():
+            note = f" Catatan: {event.note}" if event.note else ""
+            return f"Draf {_draft_name(event.kind.value)} diminta oleh {event.requested_by}.{note}", (
+                event.requested_by
+            )
         case NotificationSent() | NotificationFailed():
-            _notification(session, incident, event)
+            await _notification(session, incident, event)
             verb = "terkirim ke" if isinstance(event, NotificationSent) else "GAGAL ke"
             gaps = f" Kekosongan tim: {'; '.join(event.roster_gaps)}." if event.roster_gaps else ""
             return f"Notifikasi {verb} {_who(event.recipient)} via {event.channel}.{gaps}", event.producer
         case NotificationAcknowledged():
+            await _acknowledged(session, incident, event)
             return f"Notifikasi dikonfirmasi oleh {event.acknowledged_by}.", event.acknowledged_by
+        case IncidentPhaseChanged():
+            incident.phase = event.phase
+            before, after = (
+                PHASE_NAMES.get(event.previous_phase, event.previous_phase),
+                PHASE_NAMES[event.phase],
+            )
+            return f"Fase berubah dari {before} ke {after} oleh {event.changed_by}: {event.reason}", (
+                event.changed_by
+            )
         case IncidentClosed():
             incident.phase = "ditutup"
+            incident.closed_by = event.closed_by
+            incident.closed_at = event.occurred_at
             return f"Insiden ditutup oleh {event.closed_by}: {event.declaration}", event.closed_by
+        case IncidentMerged():
+            return await _merged(session, incident, event), event.merged_by
+        case CrisisTeamFormed():
+            return _team(incident, event), event.producer
+        case ReportUpdated():
+            await _report_updated(session, event)
+            fields = ", ".join(event.changes) or "tanpa perubahan"
+            return f"Laporan diperbarui oleh {event.updated_by} ({fields}).", event.updated_by
+        case MediaSpikeDetected():
+            return (
+                f"Lonjakan pemberitaan negatif tentang {event.unit.name}: {event.negative_count} berita "
+                f"dalam {event.window_hours} jam (rata-rata biasanya {event.baseline:.1f}).",
+                event.producer,
+            )
         case _:
             return f"Peristiwa {event.type}.", event.producer
+
+
+def _draft_name(kind: str) -> str:
+    return DRAFT_NAMES.get(kind, kind)
 
 
 def _classified(incident: Incident, event: IncidentClassified) -> str:
     # A late, older classification must not overwrite a newer one.
     if incident.classified_at is None or event.occurred_at >= incident.classified_at:
-        incident.level = event.level
+        incident.classifier_level = event.level
+        if incident.level_source != "override":
+            incident.level = event.level
+            incident.level_source = "classifier"
         incident.crisis = event.crisis
         incident.category = event.category.value
         incident.secondary_categories = [c.value for c in event.secondary_categories]
@@ -112,21 +191,86 @@ def _classified(incident: Incident, event: IncidentClassified) -> str:
         incident.classified_at = event.occurred_at
         if event.crisis and incident.phase == "pra_krisis":
             incident.phase = "krisis"
+    kept = ""
+    if incident.level_source == "override" and incident.level != event.level:
+        by = (incident.override or {}).get("by", "")
+        kept = f" Level tetap {incident.level} (ditetapkan manual oleh {by})."
     if not event.crisis:
-        return f"Dinilai bukan krisis (Level {event.level}, {event.category.value})."
-    return f"Diklasifikasikan Level {event.level} ({event.category.value})."
+        return f"Dinilai bukan krisis (Level {event.level}, {event.category.value}).{kept}"
+    return f"Diklasifikasikan Level {event.level} ({event.category.value}).{kept}"
+
+
+def _overridden(incident: Incident, event: IncidentLevelOverridden) -> str:
+    previous = incident.level
+    incident.level = event.level
+    incident.level_source = "override"
+    incident.override = {
+        "level": event.level,
+        "previous_level": previous,
+        "by": event.overridden_by,
+        "reason": event.reason,
+        "at": event.occurred_at.isoformat(),
+    }
+    was = f"Level {previous}" if previous else "belum berlevel"
+    return f"Level diubah manual dari {was} ke Level {event.level} oleh {event.overridden_by}: {event.reason}"
+
+
+def _proposed(session: AsyncSession, incident: Incident, event: DraftProposed) -> str:
+    session.add(
+        Draft(
+            id=str(event.draft_id),
+            incident_id=incident.id,
+            kind=event.kind.value,
+            method=event.method,
+            text=event.text,
+            sources=[s.model_dump(mode="json") for s in event.sources],
+            findings=[f.model_dump(mode="json") for f in event.findings],
+            created_at=event.occurred_at,
+        )
+    )
+    return f"Draf {_draft_name(event.kind.value)} diusulkan ({event.method}); menunggu persetujuan."
+
+
+async def _reviewed(session: AsyncSession, event: DraftReviewed) -> str:
+    # The intake's own review already set these in its transaction; a review from elsewhere sets them here.
+    await session.execute(
+        update(Draft)
+        .where(Draft.id == str(event.draft_id), Draft.status == "proposed")
+        .values(
+            status=event.decision,
+            reviewed_by=event.reviewer,
+            reviewed_at=event.occurred_at,
+            final_text=event.text,
+            review_comment=event.comment,
+        )
+    )
+    comment = f" Catatan: {event.comment}" if event.comment else ""
+    decision = DECISION_NAMES[event.decision]
+    return f"Draf {_draft_name(event.kind.value)} {decision} oleh {event.reviewer}.{comment}"
 
 
 def _who(recipient: Recipient) -> str:
     return f"{recipient.name} ({recipient.role.value})"
 
 
-def _notification(
+async def _notification(
     session: AsyncSession, incident: Incident, event: NotificationSent | NotificationFailed
 ) -> None:
+    existing = await session.scalar(
+        select(Notification).where(Notification.notification_id == str(event.notification_id))
+    )
+    if existing is not None:
+        # The same notification failed, then got through on a retry (or the reverse): the latest stands.
+        if event.occurred_at >= existing.at:
+            existing.status = event.status.value
+            existing.channel = event.channel
+            existing.error = getattr(event, "error", "")
+            existing.at = event.occurred_at
+        return
     session.add(
         Notification(
             id=str(event.event_id),
+            notification_id=str(event.notification_id),
             incident_id=incident.id,
             recipient=event.recipient.name,
             person_id=event.recipient.person_id,
@@ -141,3 +285,67 @@ def _notification(
             at=event.occurred_at,
         )
     )
+
+
+async def _acknowledged(session: AsyncSession, incident: Incident, event: NotificationAcknowledged) -> None:
+    if await session.get(Acknowledgement, str(event.notification_id)) is None:
+        session.add(
+            Acknowledgement(
+                notification_id=str(event.notification_id),
+                incident_id=incident.id,
+                acknowledged_by=event.acknowledged_by,
+                at=event.occurred_at,
+            )
+        )
+
+
+async def _merged(session: AsyncSession, incident: Incident, event: IncidentMerged) -> str:
+    target = str(event.into_incident_id)
+    incident.merged_into = target
+    await session.execute(update(Report).where(Report.incident_id == incident.id).values(incident_id=target))
+    if await session.get(Incident, target) is not None:
+        add_timeline(
+            session,
+            target,
+            event.type,
+            f"Insiden {number(incident.id)} digabung ke insiden ini oleh {event.merged_by}: {event.reason}",
+            event.merged_by,
+            event,
+        )
+    return f"Digabung ke insiden {number(target)} oleh {event.merged_by}: {event.reason}"
+
+
+def _team(incident: Incident, event: CrisisTeamFormed) -> str:
+    current = incident.crisis_team or {}
+    if not current or event.occurred_at.isoformat() >= str(current.get("formed_at", "")):
+        incident.crisis_team = {
+            "level": event.level,
+            "members": [
+                {
+                    "person_id": m.recipient.person_id,
+                    "name": m.recipient.name,
+                    "role": m.recipient.role.value,
+                    "tier": m.recipient.tier.value,
+                    "stands_in_for": list(m.stands_in_for),
+                }
+                for m in event.members
+            ],
+            "gaps": list(event.gaps),
+            "formed_at": event.occurred_at.isoformat(),
+        }
+    gaps = f" Kekosongan: {'; '.join(event.gaps)}." if event.gaps else ""
+    return f"Tim krisis Level {event.level} dibentuk: {len(event.members)} anggota.{gaps}"
+
+
+async def _report_updated(session: AsyncSession, event: ReportUpdated) -> None:
+    report = await session.get(Report, str(event.report.report_id))
+    if report is None:
+        return
+    snap = event.report
+    report.text = snap.text
+    report.source = snap.source.value if snap.source else None
+    report.facts = snap.facts.model_dump(mode="json", exclude_none=True)
+    report.impact = snap.impact.model_dump(mode="json", exclude_none=True)
+    report.links = list(snap.links)
+    report.updated_by = event.updated_by
+    report.updated_at = event.occurred_at

@@ -3,22 +3,66 @@
 import re
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from enum import StrEnum
+from typing import Annotated, Any, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
-from tanggap_shared.contracts import Channel, MediaReach, Source
+from tanggap_shared.contracts import Channel, DraftKind, MediaReach, Role, Source
 
 # Newlines and tabs are normal in a pasted report; other control characters are not text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
 def _no_control_characters(value: str) -> str:
     if _CONTROL.search(value):
         raise ValueError("contains control characters; send plain text")
     return value
+
+
+ShortText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
+    AfterValidator(_no_control_characters),
+]
+# The acting person, until the console brings logins: a required, non-empty name.
+PersonName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(_no_control_characters),
+]
+Comment = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=2000), AfterValidator(_no_control_characters)
+]
+LongText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000),
+    AfterValidator(_no_control_characters),
+]
+Links = Annotated[list[AnyHttpUrl], Field(max_length=20)]
+
+
+class Stakeholder(StrEnum):
+    """Pemangku kepentingan terdampak (DOMAIN.md §6.4)."""
+
+    KELUARGA = "keluarga"
+    MASYARAKAT = "masyarakat"
+    APH = "aph"
+    KANWIL = "kanwil"
+    DITJENPAS = "ditjenpas"
+    DPR = "dpr"
+    OMBUDSMAN = "ombudsman"
+    KOMNAS_HAM = "komnas_ham"
+    KPAI = "kpai"
+    MEDIA = "media"
 
 
 class FactIn(BaseModel):
@@ -75,15 +119,109 @@ class ReportIn(BaseModel):
     source: Source | None = None
     facts: FactsIn = FactsIn()
     impact: ImpactIn = ImpactIn()
-    links: list[AnyHttpUrl] = Field(default=[], max_length=20)
+    links: Links = []
+    stakeholders: list[Stakeholder] = Field(default=[], max_length=len(Stakeholder))
+    reported_by: Comment = Field(default="", description="Who filled the report (pengisi), if known.")
 
     _clean_text = field_validator("text", "unit_code")(_no_control_characters)
+
+
+class ReportPatch(BaseModel):
+    """Completing or correcting the self-assessment; send only what changes. A fact or impact answer
+    sent as null is cleared; `links` and `stakeholders` replace the whole list."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    updated_by: PersonName
+    source: Source | None = None
+    facts: FactsIn | None = None
+    impact: ImpactIn | None = None
+    links: Links | None = None
+    stakeholders: list[Stakeholder] | None = Field(default=None, max_length=len(Stakeholder))
 
 
 class ReportAccepted(BaseModel):
     report_id: uuid.UUID
     incident_id: uuid.UUID
     status_url: str
+    joined_existing: bool = False
+    match_reason: str = ""
+
+
+class ReviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["approved", "rejected"]
+    reviewer: PersonName
+    text: LongText | None = Field(default=None, description="The edited text; null approves it as proposed.")
+    comment: Comment = ""
+
+
+class DraftRequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: DraftKind
+    requested_by: PersonName
+    note: Comment = ""
+
+
+class DraftRequested(BaseModel):
+    incident_id: uuid.UUID
+    kind: DraftKind
+    event_id: uuid.UUID
+    status: Literal["requested"] = "requested"
+
+
+class LevelOverrideIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    level: int = Field(ge=1, le=4)
+    reason: ShortText
+    overridden_by: PersonName
+
+
+class PhaseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    phase: Literal["pra_krisis", "krisis", "pasca_krisis", "ditutup"]
+    changed_by: PersonName
+    reason: ShortText
+
+
+class CloseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    closed_by: PersonName
+    role: Role
+    declaration: ShortText
+
+
+class MergeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    into: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=36)]
+    merged_by: PersonName
+    reason: ShortText
+
+
+class SplitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    split_by: PersonName
+    reason: ShortText
+
+
+class AcknowledgeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    acknowledged_by: PersonName
+
+
+class Acknowledged(BaseModel):
+    notification_id: uuid.UUID
+    incident_id: uuid.UUID
+    acknowledged_by: str
+    already: bool = Field(description="True when this notification had been acknowledged before.")
 
 
 class UnitOut(BaseModel):
@@ -100,6 +238,7 @@ class UnitOut(BaseModel):
 
 class ReportOut(BaseModel):
     id: str
+    incident_id: str
     channel: str
     source: str | None
     text: str
@@ -107,6 +246,11 @@ class ReportOut(BaseModel):
     impact: dict[str, Any]
     links: list[Any]
     received_at: datetime
+    stakeholders: list[str] = []
+    reported_by: str = ""
+    match_reason: str = ""
+    updated_at: datetime | None = None
+    updated_by: str | None = None
 
 
 class DraftOut(BaseModel):
@@ -118,6 +262,10 @@ class DraftOut(BaseModel):
     sources: list[Any]
     findings: list[Any]
     created_at: datetime
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
+    final_text: str | None = None
+    review_comment: str = ""
 
 
 class NotificationOut(BaseModel):
@@ -133,6 +281,9 @@ class NotificationOut(BaseModel):
     roster_gaps: list[str]
     error: str
     at: datetime
+    notification_id: str | None = None
+    acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
 
 
 class TimelineOut(BaseModel):
@@ -140,6 +291,7 @@ class TimelineOut(BaseModel):
     kind: str
     summary: str
     actor: str
+    event_id: str | None = None
 
 
 class IncidentSummary(BaseModel):
@@ -151,6 +303,9 @@ class IncidentSummary(BaseModel):
     category: str | None
     created_at: datetime
     updated_at: datetime
+    number: str = Field(default="", description="Short incident number people quote (first 8 of the id).")
+    level_source: str | None = None
+    merged_into: str | None = None
 
 
 class IncidentOut(IncidentSummary):
@@ -163,3 +318,13 @@ class IncidentOut(IncidentSummary):
     drafts: list[DraftOut]
     notifications: list[NotificationOut]
     timeline: list[TimelineOut]
+    classifier_level: int | None = None
+    level_override: dict[str, Any] | None = None
+    crisis_team: dict[str, Any] | None = None
+    closed_by: str | None = None
+    closed_at: datetime | None = None
+
+
+class ReportChanged(BaseModel):
+    report: ReportOut
+    changes: list[str] = Field(description="The fields that changed; empty when nothing did.")

@@ -1,9 +1,9 @@
 """Intake settings (TANGGAP_ prefix)."""
 
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from tanggap_shared.settings import ServiceSettings
 
@@ -21,3 +21,43 @@ class IntakeSettings(ServiceSettings):
     reference_dir: Path = Field(default=PACKAGE_DIR / "data", description="regions.csv, units.csv, aliases.")
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="Larger request bodies get 413.")
     recurrence_days: int = Field(default=365, ge=1, description="Window for 'recurrence at the same unit'.")
+
+    # One incident per event
+    match_window_hours: int = Field(
+        default=48,
+        ge=0,
+        description="A report joins an open incident of its unit whose last report is this "
+        "recent (0: never join).",
+    )
+    match_min_similarity: float = Field(
+        default=0.3, ge=0, le=1, description="Text overlap that makes a match."
+    )
+
+    # Telegram bot
+    telegram_bot_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None, description="setWebhook secret_token; checked on X-Telegram-Bot-Api-Secret-Token."
+    )
+    telegram_api_base: str = Field(default="https://api.telegram.org", description="Bot API base URL.")
+    telegram_mode: Literal["webhook", "polling"] = Field(
+        default="webhook",
+        description="polling: getUpdates, for installations without a public HTTPS address.",
+    )
+    telegram_poll_timeout: int = Field(default=25, ge=0, le=50)
+    telegram_chat_units: dict[str, str] = Field(
+        default={}, description="Chat id → unit code, for a unit's own group: its messages need not name it."
+    )
+
+    # WhatsApp Cloud API
+    whatsapp_verify_token: SecretStr | None = None
+    whatsapp_app_secret: SecretStr | None = Field(default=None, description="Checks X-Hub-Signature-256.")
+    whatsapp_sender_units: dict[str, str] = Field(default={}, description="Sender phone (wa_id) → unit code.")
+
+    # News monitoring
+    feeds: list[str] = Field(default=[], description="RSS/Atom URLs polled for news about corrections.")
+    feed_poll_seconds: float = Field(default=900, gt=0)
+    feed_timeout_seconds: float = Field(default=20, gt=0)
+    spike_window_hours: int = Field(default=24, ge=1)
+    spike_baseline_days: int = Field(default=28, ge=1)
+    spike_factor: float = Field(default=3.0, ge=1)
+    spike_min_negative: int = Field(default=3, ge=1)

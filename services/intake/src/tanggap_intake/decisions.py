@@ -1,0 +1,336 @@
+"""Human decisions: review a draft, ask for one, override the level, move through the life cycle, close,
+merge, acknowledge. Each one is checked, applied to the read model and staged in the outbox in one
+transaction; the person acting is named in the request (until the console brings logins)."""
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tanggap_intake import readmodel
+from tanggap_intake.errors import Conflict, NotAllowed, NotFound, Refused
+from tanggap_intake.models import Acknowledgement, Draft, Incident, Notification, Report
+from tanggap_intake.readmodel import PHASE_NAMES
+from tanggap_intake.schemas import (
+    Acknowledged,
+    CloseIn,
+    DraftOut,
+    DraftRequestIn,
+    LevelOverrideIn,
+    MergeIn,
+    PhaseIn,
+    ReviewIn,
+)
+from tanggap_intake.schemas import DraftRequested as DraftRequestedOut
+from tanggap_shared.contracts import DraftKind, Role
+from tanggap_shared.db import OutboxEntry, add_to_outbox
+from tanggap_shared.events import (
+    DraftRequested,
+    DraftReviewed,
+    Event,
+    IncidentClosed,
+    IncidentLevelOverridden,
+    IncidentMerged,
+    IncidentPhaseChanged,
+    NotificationAcknowledged,
+    derive_event_id,
+    utcnow,
+)
+
+PRODUCER = "intake"
+
+# Who may declare an incident over, by its level (DOMAIN.md §6.2 "leads / owner", §6.5 roles).
+CLOSE_AUTHORITY: dict[int, tuple[Role, ...]] = {
+    1: (Role.KETUA, Role.SUPERVISOR, Role.PUSAT),
+    2: (Role.KETUA, Role.SUPERVISOR, Role.PUSAT),
+    3: (Role.SUPERVISOR, Role.PUSAT),
+    4: (Role.PUSAT,),
+}
+
+# Entering KRISIS requires a completed self-assessment (DOMAIN.md §6.1): these 5W+1H answers at least.
+REQUIRED_FOR_KRISIS = ("what", "who", "when", "where")
+
+
+async def _publish(session: AsyncSession, *events: Event) -> None:
+    for event in events:
+        await readmodel.apply_event(session, event)
+        add_to_outbox(session, event)
+
+
+async def _incident(session: AsyncSession, incident_id: str, *, open_only: bool = True) -> Incident:
+    incident = await session.get(Incident, incident_id)
+    if incident is None:
+        raise NotFound(f"No incident with id {incident_id}.")
+    if open_only and incident.merged_into:
+        raise Conflict(
+            f"Incident {incident_id} was merged into {incident.merged_into}; act on that incident instead."
+        )
+    if open_only and incident.phase == "ditutup":
+        raise Conflict(f"Incident {incident_id} is closed (by {incident.closed_by}); report a new incident.")
+    return incident
+
+
+def blocking_left(findings: list[Any], final_text: str, *, edited: bool) -> list[dict[str, Any]]:
+    """Blocking findings the text to approve still contains.
+
+    A finding quotes an excerpt: while that excerpt is still in the text, it is not fixed. A blocking
+    finding that quotes nothing cannot be checked against the edit: it blocks approval as proposed, and the
+    reviewer's own edit is taken as the fix.
+    """
+    flat = " ".join(final_text.split())
+    left = []
+    for finding in findings:
+        if finding.get("severity") != "blocking":
+            continue
+        excerpt = " ".join(str(finding.get("excerpt") or "").split())
+        if (excerpt and excerpt in flat) or (not excerpt and not edited):
+            left.append(finding)
+    return left
+
+
+def _refuse_blocking(left: list[dict[str, Any]]) -> Refused:
+    parts = [
+        f"{f.get('code')}: {f.get('message')}" + (f" Edit “{f['excerpt']}”." if f.get("excerpt") else "")
+        for f in left
+    ]
+    return Refused(
+        "Approval refused: the text still contains what a blocking check found. "
+        + " ".join(parts)
+        + " Edit the text (send it in `text`) or reject the draft.",
+        detail=[
+            {
+                "field": "text",
+                "code": f.get("code"),
+                "message": f.get("message"),
+                "excerpt": f.get("excerpt", ""),
+            }
+            for f in left
+        ],
+    )
+
+
+async def review_draft(session: AsyncSession, draft_id: str, body: ReviewIn) -> DraftOut:
+    draft = await session.get(Draft, draft_id)
+    if draft is None:
+        raise NotFound(f"No draft with id {draft_id}.")
+    if draft.status != "proposed":
+        raise Conflict(f"This draft was already {draft.status} by {draft.reviewed_by}.")
+    final = body.text if body.text is not None else draft.text
+    if body.decision == "approved":
+        left = blocking_left(draft.findings, final, edited=body.text is not None and body.text != draft.text)
+        if left:
+            raise _refuse_blocking(left)
+    now = utcnow()
+    # Claimed with a conditional update so two reviewers at once cannot both decide.
+    claimed = await session.execute(
+        update(Draft)
+        .where(Draft.id == draft_id, Draft.status == "proposed")
+        .values(
+            status=body.decision,
+            reviewed_by=body.reviewer,
+            reviewed_at=now,
+            final_text=final,
+            review_comment=body.comment,
+        )
+    )
+    if getattr(claimed, "rowcount", 1) != 1:
+        raise Conflict("This draft was decided by someone else a moment ago.")
+    event = DraftReviewed(
+        incident_id=uuid.UUID(draft.incident_id),
+        producer=PRODUCER,
+        occurred_at=now,
+        draft_id=uuid.UUID(draft.id),
+        kind=DraftKind(draft.kind),
+        decision=body.decision,
+        reviewer=body.reviewer,
+        text=final,
+        comment=body.comment,
+    )
+    await _publish(session, event)
+    await session.refresh(draft)
+    return DraftOut.model_validate(draft, from_attributes=True)
+
+
+def _categories(incident: Incident) -> set[str]:
+    return {c for c in [incident.category, *incident.secondary_categories] if c}
+
+
+async def request_draft(session: AsyncSession, incident_id: str, body: DraftRequestIn) -> DraftRequestedOut:
+    incident = await _incident(session, incident_id)
+    if body.kind is DraftKind.DPO_NOTICE and "escape" not in _categories(incident):
+        found = ", ".join(sorted(_categories(incident))) or "not classified yet"
+        raise Refused(
+            "A DPO notice (wanted-person notice) is only for an escape; this incident's category is "
+            f"{found}. Override the classification first if an inmate did escape.",
+            detail=[{"field": "kind", "message": "dpo_notice needs category escape"}],
+        )
+    event = DraftRequested(
+        incident_id=uuid.UUID(incident.id),
+        producer=PRODUCER,
+        kind=body.kind,
+        requested_by=body.requested_by,
+        note=body.note,
+    )
+    await _publish(session, event)
+    return DraftRequestedOut(incident_id=event.incident_id, kind=body.kind, event_id=event.event_id)
+
+
+async def override_level(session: AsyncSession, incident_id: str, body: LevelOverrideIn) -> None:
+    incident = await _incident(session, incident_id)
+    await _publish(
+        session,
+        IncidentLevelOverridden(
+            incident_id=uuid.UUID(incident.id),
+            producer=PRODUCER,
+            level=body.level,
+            previous_level=incident.level,
+            reason=body.reason,
+            overridden_by=body.overridden_by,
+        ),
+    )
+
+
+async def _missing_answers(session: AsyncSession, incident_id: str) -> list[str]:
+    reports = (await session.scalars(select(Report).where(Report.incident_id == incident_id))).all()
+    answered = {key for r in reports for key in r.facts}
+    return [key for key in REQUIRED_FOR_KRISIS if key not in answered]
+
+
+async def change_phase(session: AsyncSession, incident_id: str, body: PhaseIn) -> None:
+    incident = await _incident(session, incident_id)
+    if body.phase == "ditutup":
+        raise Refused(
+            "Closing needs a declaration by someone with the authority of the incident's level: "
+            f"use POST /v1/incidents/{incident_id}/close.",
+            detail=[{"field": "phase", "message": "use the close endpoint"}],
+        )
+    if body.phase == incident.phase:
+        raise Conflict(f"The incident is already in phase {PHASE_NAMES[body.phase]}.")
+    if body.phase == "krisis":
+        missing = await _missing_answers(session, incident.id)
+        if missing:
+            raise Refused(
+                "Entering KRISIS needs a completed self-assessment; still unanswered: "
+                f"{', '.join(missing)}. Complete them with PATCH /v1/reports/{{report_id}}.",
+                detail=[{"field": f"facts.{key}", "message": "unanswered"} for key in missing],
+            )
+    await _publish(
+        session,
+        IncidentPhaseChanged(
+            incident_id=uuid.UUID(incident.id),
+            producer=PRODUCER,
+            phase=body.phase,
+            previous_phase=incident.phase,
+            changed_by=body.changed_by,
+            reason=body.reason,
+        ),
+    )
+
+
+def may_close(level: int | None, role: Role) -> tuple[bool, tuple[Role, ...]]:
+    allowed = CLOSE_AUTHORITY[level or 1]
+    return role in allowed, allowed
+
+
+async def close_incident(session: AsyncSession, incident_id: str, body: CloseIn) -> None:
+    incident = await _incident(session, incident_id)
+    ok, allowed = may_close(incident.level, body.role)
+    if not ok:
+        who = ", ".join(r.value for r in allowed)
+        raise NotAllowed(
+            f"A level {incident.level or 1} incident can only be closed by: {who} "
+            f"(the role given was {body.role.value})."
+        )
+    closed = IncidentClosed(
+        incident_id=uuid.UUID(incident.id),
+        producer=PRODUCER,
+        closed_by=body.closed_by,
+        declaration=body.declaration,
+    )
+    phase = IncidentPhaseChanged(
+        event_id=derive_event_id(closed.event_id, "phase"),
+        incident_id=closed.incident_id,
+        producer=PRODUCER,
+        occurred_at=closed.occurred_at,
+        phase="ditutup",
+        previous_phase=incident.phase,
+        changed_by=body.closed_by,
+        reason=f"Deklarasi ({body.role.value}): {body.declaration}",
+    )
+    await _publish(session, phase, closed)
+
+
+async def merge_incidents(session: AsyncSession, incident_id: str, body: MergeIn) -> None:
+    if body.into == incident_id:
+        raise Refused(
+            "An incident cannot be merged into itself.", detail=[{"field": "into", "message": "same"}]
+        )
+    source = await _incident(session, incident_id)
+    target = await session.get(Incident, body.into)
+    if target is None:
+        raise NotFound(f"No incident with id {body.into} to merge into.")
+    if target.merged_into:
+        raise Conflict(
+            f"Incident {body.into} was itself merged into {target.merged_into}; merge into that one."
+        )
+    if target.phase == "ditutup":
+        raise Conflict(f"Incident {body.into} is closed; it cannot take more reports.")
+    await _publish(
+        session,
+        IncidentMerged(
+            incident_id=uuid.UUID(source.id),
+            producer=PRODUCER,
+            into_incident_id=uuid.UUID(target.id),
+            merged_by=body.merged_by,
+            reason=body.reason,
+        ),
+    )
+    target.updated_at = utcnow()
+
+
+def ack_event_id(notification_id: uuid.UUID) -> uuid.UUID:
+    return derive_event_id(notification_id, "ack")
+
+
+async def notification_incident(session: AsyncSession, notification_id: str) -> str:
+    incident_id = await session.scalar(
+        select(Notification.incident_id).where(Notification.notification_id == notification_id).limit(1)
+    )
+    if incident_id is None:
+        raise NotFound(f"No notification with id {notification_id}.")
+    return incident_id
+
+
+async def acknowledge(
+    session: AsyncSession, notification_id: uuid.UUID, incident_id: str, acknowledged_by: str
+) -> Acknowledged:
+    """Acknowledge once: a second click, a retry or a second channel answers with the first ack."""
+    event_id = ack_event_id(notification_id)
+    done = await session.scalar(select(OutboxEntry.event_id).where(OutboxEntry.event_id == str(event_id)))
+    previous = await session.get(Acknowledgement, str(notification_id))
+    if done is not None or previous is not None:
+        by = previous.acknowledged_by if previous else acknowledged_by
+        return Acknowledged(
+            notification_id=notification_id,
+            incident_id=uuid.UUID(incident_id),
+            acknowledged_by=by,
+            already=True,
+        )
+    await _incident(session, incident_id, open_only=False)
+    await _publish(
+        session,
+        NotificationAcknowledged(
+            event_id=event_id,
+            incident_id=uuid.UUID(incident_id),
+            producer=PRODUCER,
+            notification_id=notification_id,
+            acknowledged_by=acknowledged_by,
+        ),
+    )
+    return Acknowledged(
+        notification_id=notification_id,
+        incident_id=uuid.UUID(incident_id),
+        acknowledged_by=acknowledged_by,
+        already=False,
+    )
