@@ -3,6 +3,7 @@
 import structlog
 from faststream.asgi import AsgiFastStream
 
+from tanggap_classifier.assessor import make_assessor
 from tanggap_classifier.handlers import register_handlers
 from tanggap_classifier.policy import Policy, load_policy
 from tanggap_classifier.settings import ClassifierSettings
@@ -15,9 +16,20 @@ def create_app(settings: ClassifierSettings, *, policy: Policy | None = None) ->
     """Build the app; raises PolicyError at once when the policy file is missing or invalid."""
     policy = policy or load_policy(settings.policy_file)
     runtime = Runtime.build(settings)
-    register_handlers(runtime, settings, policy)
+    assessor = make_assessor(settings)
+    register_handlers(runtime, settings, policy, assessor)
 
     async def announce_policy() -> None:
-        log.info("classifier.policy_loaded", policy_version=policy.version)
+        log.info(
+            "classifier.policy_loaded",
+            policy_version=policy.version,
+            llm_assessor=assessor.model if assessor else None,
+        )
 
-    return worker_app(runtime, title="Tanggap classifier", on_startup=[announce_policy])
+    async def close_assessor() -> None:
+        if assessor is not None:
+            await assessor.close()
+
+    return worker_app(
+        runtime, title="Tanggap classifier", on_startup=[announce_policy], on_shutdown=[close_assessor]
+    )

@@ -4,8 +4,27 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from tanggap_classifier.policy import AmplifierRule, ModifierRule, Policy, PositiveRule, SignalName
-from tanggap_classifier.text import Count, Document, Hit, Matcher, count_near, negated, phrase_tokens, read
+from tanggap_classifier.policy import (
+    AXES,
+    AmplifierRule,
+    AxisName,
+    ModifierRule,
+    Policy,
+    PositiveRule,
+    SignalName,
+)
+from tanggap_classifier.stemming import stem
+from tanggap_classifier.text import (
+    Count,
+    Document,
+    Hit,
+    Matcher,
+    Stemmer,
+    count_near,
+    negated,
+    phrase_tokens,
+    read,
+)
 from tanggap_shared.contracts import Category
 
 TextModifier = Literal["children_involved", "officers_involved", "video_exists"]
@@ -55,6 +74,11 @@ class Reading:
     modifiers: dict[TextModifier, list[Hit[None]]] = field(default_factory=dict)
     hoax: list[Hit[None]] = field(default_factory=list)
     negated: list[str] = field(default_factory=list)
+    # severity-matrix phrase evidence: (axis, score, evidence index) → phrases found
+    axis_phrases: dict[tuple[AxisName, int, int], list[str]] = field(default_factory=dict)
+    natural_causes: list[Hit[None]] = field(default_factory=list)
+    natural_disaster: list[str] = field(default_factory=list)
+    hedges: list[str] = field(default_factory=list)
 
 
 class Lexicon:
@@ -62,15 +86,19 @@ class Lexicon:
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
-        self.keywords = Matcher(_keyword_entries(policy), _keyword_excludes(policy))
-        self.positives = [(rule, Matcher((p, None) for p in rule.phrases)) for rule in policy.positive]
+        lang = policy.language
+        self.stemmer: Stemmer | None = stem if lang.stemming else None
+        self.stem_stoplist = frozenset(w for p in lang.stem_stoplist for w in phrase_tokens(p))
+        self.keywords = Matcher(_keyword_entries(policy), _keyword_excludes(policy), self.stemmer)
+        self.positives = [
+            (rule, self._phrases(rule.phrases), self._phrases(rule.unless)) for rule in policy.positive
+        ]
         self.amplifiers = [
-            (rule, Matcher((p, None) for p in rule.phrases), Matcher((p, None) for p in rule.requires))
+            (rule, self._phrases(rule.phrases), self._phrases(rule.requires), self._phrases(rule.unless))
             for rule in policy.amplifiers
         ]
         self.signals = {
-            name: Matcher(((p, None) for p in sig.phrases), sig.exclude)
-            for name, sig in policy.text_signals.items()
+            name: self._phrases(sig.phrases, sig.exclude) for name, sig in policy.text_signals.items()
         }
         mods = policy.modifiers
         rules: dict[TextModifier, ModifierRule] = {
@@ -78,18 +106,33 @@ class Lexicon:
             "officers_involved": mods.officers_involved,
             "video_exists": mods.video_exists,
         }
-        self.modifiers = {name: Matcher((p, None) for p in rule.phrases) for name, rule in rules.items()}
-        self.hoax = Matcher((p, None) for p in policy.hoax.phrases)
-        lang = policy.language
+        self.modifiers = {name: self._phrases(rule.phrases) for name, rule in rules.items()}
+        self.hoax = self._phrases(policy.hoax.phrases)
+        self.axes = {
+            (axis, score, i): (self._phrases(ev.phrases), self._phrases(ev.requires))
+            for axis in AXES
+            for score, rule in policy.severity_matrix.axis(axis).scores.items()
+            for i, ev in enumerate(rule.evidence)
+            if ev.phrases
+        }
+        natural = policy.text_signals["deaths"].natural_causes
+        self.natural_causes = self._phrases(natural.phrases if natural else [])
+        self.natural_disaster = self._phrases(policy.scct.natural_disaster_phrases)
+        self.hedges = self._phrases(policy.confidence.hedges)
         self.negators = Matcher((p, None) for p in lang.negators)
         self.post_negators = Matcher((p, None) for p in lang.post_negators)
         self.person_first = frozenset(phrase_tokens(p)[0] for p in lang.person_nouns)
         self.vocabulary = self._vocabulary()
 
+    def _phrases(self, phrases: Iterable[str], exclude: Iterable[str] = ()) -> Matcher[None]:
+        return Matcher(((p, None) for p in phrases), exclude, self.stemmer)
+
     def _vocabulary(self) -> frozenset[str]:
         matchers: list[Matcher[None]] = [self.hoax, self.negators, self.post_negators]
-        matchers += [m for _, m in self.positives] + list(self.signals.values())
-        matchers += [m for _, a, r in self.amplifiers for m in (a, r)] + list(self.modifiers.values())
+        matchers += [m for _, p, u in self.positives for m in (p, u)] + list(self.signals.values())
+        matchers += [m for _, a, r, u in self.amplifiers for m in (a, r, u)] + list(self.modifiers.values())
+        matchers += [m for pair in self.axes.values() for m in pair]
+        matchers += [self.natural_causes, self.natural_disaster, self.hedges]
         words = set(self.keywords.vocabulary) | self.person_first
         for matcher in matchers:
             words |= matcher.vocabulary
@@ -97,20 +140,30 @@ class Lexicon:
 
     def read(self, text: str) -> Reading:
         """Find every phrase of the policy in `text`; negated terms are dropped (and remembered)."""
-        doc = read(text, self.vocabulary)
+        doc = read(text, self.vocabulary, self.stemmer, self.stem_stoplist)
         keyword_hits = [(h, ref) for h in self.keywords.find(doc) for ref in h.payload]
-        positive_hits = [(rule, h) for rule, m in self.positives for h in m.find(doc)]
+        positive_hits = [
+            (rule, h) for rule, m, unless in self.positives if not unless.find(doc) for h in m.find(doc)
+        ]
         signal_hits = {name: m.find(doc) for name, m in self.signals.items()}
         amplifier_hits = [
-            (rule, h) for rule, m, req in self.amplifiers for h in m.find(doc) if _has(req, doc, h)
+            (rule, h)
+            for rule, m, req, unless in self.amplifiers
+            for h in m.find(doc)
+            if _has(req, doc, h) and not _in_sentence(unless, doc, h)
         ]
         modifier_hits = {name: m.find(doc) for name, m in self.modifiers.items()}
         hoax_hits = self.hoax.find(doc)
+        axis_hits = {
+            key: [h for h in m.find(doc) if _has(req, doc, h)] for key, (m, req) in self.axes.items()
+        }
+        natural_hits = self.natural_causes.find(doc)
 
         spans = [(h.start, h.end) for h, _ in keyword_hits]
         spans += [(h.start, h.end) for _, h in positive_hits] + [(h.start, h.end) for _, h in amplifier_hits]
         spans += [(h.start, h.end) for hits in (*signal_hits.values(), *modifier_hits.values()) for h in hits]
         spans += [(h.start, h.end) for h in hoax_hits]
+        spans += [(h.start, h.end) for hits in axis_hits.values() for h in hits]
         off = negated(doc, spans, self.negators.find(doc), self.post_negators.find(doc))
 
         def keep(hit: Hit[Any]) -> bool:
@@ -126,6 +179,12 @@ class Lexicon:
         reading.signals = {
             name: [self._signal_hit(doc, h) for h in hits if keep(h)] for name, hits in signal_hits.items()
         }
+        reading.axis_phrases = {
+            key: list(dict.fromkeys(h.phrase for h in hits if keep(h))) for key, hits in axis_hits.items()
+        }
+        reading.natural_causes = natural_hits
+        reading.natural_disaster = [h.phrase for h in self.natural_disaster.find(doc)]
+        reading.hedges = [h.phrase for h in self.hedges.find(doc)]
         return reading
 
     def _signal_hit(self, doc: Document, hit: Hit[None]) -> SignalHit:
@@ -141,10 +200,12 @@ class Lexicon:
 
 def _has(required: Matcher[None], doc: Document, hit: Hit[None]) -> bool:
     """An amplifier without `requires` always holds; otherwise one required phrase is in its sentence."""
-    if not required.vocabulary:
-        return True
+    return not required.vocabulary or _in_sentence(required, doc, hit)
+
+
+def _in_sentence(phrases: Matcher[None], doc: Document, hit: Hit[None]) -> bool:
     sentence = doc.tokens[hit.start].sentence
-    return any(doc.tokens[r.start].sentence == sentence for r in required.find(doc))
+    return any(doc.tokens[r.start].sentence == sentence for r in phrases.find(doc))
 
 
 def _category_hit(doc: Document, hit: Hit[tuple[KeywordRef, ...]], ref: KeywordRef) -> CategoryHit:

@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -25,7 +25,12 @@ Level = Annotated[int, Field(ge=1, le=4)]
 Phrase = Annotated[str, Field(min_length=1)]
 SignalName = Literal["deaths", "escapees", "injuries"]
 ModifierName = Literal["children_involved", "officers_involved", "video_exists", "recurrence"]
+TextModifierName = Literal["children_involved", "officers_involved", "video_exists"]
 DeadlineName = Literal["internal_notification", "holding_statement", "press_release"]
+AxisName = Literal["korban", "keamanan", "sebaran", "pelaku", "kelompok_rentan", "dimensi_hukum"]
+AXES: tuple[AxisName, ...] = ("korban", "keamanan", "sebaran", "pelaku", "kelompok_rentan", "dimensi_hukum")
+Cluster = Literal["victim", "accidental", "preventable"]
+Score = Annotated[int, Field(ge=0, le=3)]
 
 
 class PolicyError(ValueError):
@@ -82,10 +87,14 @@ class PositiveRule(_Strict):
     max_level: Level = Field(
         default=2, description="Keywords above this level stay negative even in a good-news context."
     )
+    unless: list[Phrase] = Field(
+        default=[],
+        description="Phrases that keep the news negative anywhere in the text ('positif narkoba').",
+    )
 
     @model_validator(mode="after")
     def _valid(self) -> "PositiveRule":
-        _check_phrases(self.phrases)
+        _check_phrases([*self.phrases, *self.unless])
         if Category.DEATH in self.neutralises:
             raise ValueError("a death can never be good news: remove 'death' from neutralises")
         return self
@@ -98,11 +107,12 @@ class AmplifierRule(_Strict):
     text: str = Field(min_length=1)
     phrases: list[Phrase] = Field(min_length=1)
     requires: list[Phrase] = Field(default=[], description="One of these must be in the same sentence.")
+    unless: list[Phrase] = Field(default=[], description="None of these may be in the same sentence.")
     level: Level
 
     @model_validator(mode="after")
     def _valid(self) -> "AmplifierRule":
-        _check_phrases([*self.phrases, *self.requires])
+        _check_phrases([*self.phrases, *self.requires, *self.unless])
         return self
 
 
@@ -144,11 +154,27 @@ class ImpactRules(_Strict):
         return rules
 
 
+class NaturalCauses(_Strict):
+    """A single death from illness or old age is not "a death from violence, fire or a suspicious
+    cause" (DOMAIN.md §6.2, level 3): it is held at `level` unless violence words are in the text."""
+
+    text: str = Field(min_length=1)
+    level: Level = 2
+    phrases: list[Phrase] = Field(min_length=1)
+    unless: list[Category] = Field(default=[], description="Negative keywords of these keep level 3.")
+
+    @model_validator(mode="after")
+    def _valid(self) -> "NaturalCauses":
+        _check_phrases(self.phrases)
+        return self
+
+
 class TextSignal(_Strict):
     """Words that mean a death/escape/injury happened; a count is read next to them ("dua napi kabur")."""
 
     phrases: list[Phrase] = Field(min_length=1)
     exclude: list[Phrase] = []
+    natural_causes: NaturalCauses | None = None
     category: Category | None = Field(default=None, description="Category the signal implies.")
     fallback_category: Category | None = Field(
         default=None, description="Category to use only when no keyword or other signal names one."
@@ -164,6 +190,13 @@ class ModifierRule(_Strict):
     text: str = Field(min_length=1)
     phrases: list[Phrase] = []
     unit_types: list[str] = Field(default=[], description="Unit types that imply the modifier (e.g. LPKA).")
+    absorbed_by: list[str] = Field(
+        default=[],
+        description=(
+            "Reason codes that already count this fact: when only these set the base level, the "
+            "modifier adds nothing (a viral video is already 'viral')."
+        ),
+    )
 
     @model_validator(mode="after")
     def _valid(self) -> "ModifierRule":
@@ -174,6 +207,7 @@ class ModifierRule(_Strict):
 class RecurrenceRule(_Strict):
     text: str = Field(min_length=1)
     min_recent_incidents: int = Field(default=1, ge=1)
+    absorbed_by: list[str] = []
 
 
 class Modifiers(_Strict):
@@ -201,16 +235,144 @@ class HoaxRule(_Strict):
         return self
 
 
+class Evidence(_Strict):
+    """One way to reach an axis score; it holds when any of its non-empty parts holds."""
+
+    phrases: list[Phrase] = []
+    requires: list[Phrase] = Field(default=[], description="One of these in the same sentence as the phrase.")
+    categories: list[Category] = Field(default=[], description="A negative keyword of these categories.")
+    min_keyword_level: Level = 1
+    signals: list[SignalName] = Field(
+        default=[], description="A death/escape/injury signal whose level reaches the score's level."
+    )
+    modifiers: list[TextModifierName] = []
+    reach: list[MediaReach] = Field(default=[], description="Media reach answered or extracted.")
+    spike: bool = Field(default=False, description="The intake detected a spike of negative coverage.")
+
+    @model_validator(mode="after")
+    def _valid(self) -> "Evidence":
+        _check_phrases([*self.phrases, *self.requires])
+        if self.requires and not self.phrases:
+            raise ValueError("`requires` needs `phrases`")
+        return self
+
+
+class AxisScore(_Strict):
+    label: str = Field(min_length=1)
+    level: Level
+    evidence: list[Evidence] = []
+
+
+class Axis(_Strict):
+    """One input of the severity matrix (DOMAIN.md §6.2), scored 0-3; each score maps to a level."""
+
+    name: str = Field(min_length=1)
+    scores: dict[Score, AxisScore]
+    hoax_counts: bool = Field(default=False, description="Still counted when the report is about a hoax.")
+
+    @model_validator(mode="after")
+    def _valid(self) -> "Axis":
+        if 0 not in self.scores:
+            raise ValueError("score 0 (nothing) must be defined")
+        if self.scores[0].evidence:
+            raise ValueError("score 0 is the default and takes no evidence")
+        levels = [self.scores[k].level for k in sorted(self.scores)]
+        if levels != sorted(levels):
+            raise ValueError("a higher score must not map to a lower level")
+        return self
+
+
+class SeverityMatrix(_Strict):
+    korban: Axis
+    keamanan: Axis
+    sebaran: Axis
+    pelaku: Axis
+    kelompok_rentan: Axis
+    dimensi_hukum: Axis
+
+    def axis(self, name: AxisName) -> Axis:
+        axis: Axis = getattr(self, name)
+        return axis
+
+
+class ScctRules(_Strict):
+    """Coombs' crisis clusters (DOMAIN.md §4.1) by primary category, with the two overriding facts."""
+
+    categories: dict[Category, Cluster]
+    officers: Cluster = "preventable"
+    hoax: Cluster = "victim"
+    natural_disaster: Cluster = "victim"
+    natural_disaster_phrases: list[Phrase] = []
+    advice: dict[Cluster, str]
+
+    @model_validator(mode="after")
+    def _valid(self) -> "ScctRules":
+        _check_phrases(self.natural_disaster_phrases)
+        missing = set(Category) - {Category.ROUTINE} - set(self.categories)
+        if missing:
+            raise ValueError(f"scct.categories missing: {sorted(c.value for c in missing)}")
+        return self
+
+
+class ConfidenceRules(_Strict):
+    """How sure the classifier is (0-1): a base, plus or minus named, documented adjustments."""
+
+    base: float = Field(ge=0, le=1)
+    not_a_crisis_base: float = Field(ge=0, le=1)
+    counted_evidence: float
+    corroborated: float
+    impact_answers: float
+    verified_facts: float
+    llm_consulted: float
+    per_missing: float
+    hedged: float
+    mixed_polarity: float
+    no_match: float
+    minimum: float = Field(default=0.05, ge=0, le=1)
+    maximum: float = Field(default=0.99, ge=0, le=1)
+    hedges: list[Phrase] = []
+
+    @model_validator(mode="after")
+    def _valid(self) -> "ConfidenceRules":
+        _check_phrases(self.hedges)
+        return self
+
+
+QuestionCode = Literal[
+    "deaths",
+    "death_cause",
+    "injuries",
+    "escapees",
+    "recaptured",
+    "media_reach",
+    "video",
+    "officers",
+    "children",
+    "verified",
+    "hoax",
+]
+
+
+class MediaSpikeRule(_Strict):
+    """`media.spike_detected` from the intake: negative coverage of the unit far above its baseline."""
+
+    text: str = Field(min_length=1)
+
+
 class Language(_Strict):
     """Lexicon the text reader needs besides the categories (regions may add local words)."""
 
     negators: list[Phrase] = Field(min_length=1, description="Negate the next term: 'tidak ada', 'tanpa'.")
     post_negators: list[Phrase] = Field(default=[], description="Negate the term before: 'nihil'.")
     person_nouns: list[Phrase] = Field(min_length=1, description="Nouns a count attaches to: napi, orang.")
+    stemming: bool = Field(default=True, description="Also match inflected forms by their Sastrawi root.")
+    stem_stoplist: list[Phrase] = Field(
+        default=[], description="Words, or roots, that never match by root ('bina': 'warga binaan')."
+    )
 
     @model_validator(mode="after")
     def _valid(self) -> "Language":
-        _check_phrases([*self.negators, *self.post_negators, *self.person_nouns])
+        _check_phrases([*self.negators, *self.post_negators, *self.person_nouns, *self.stem_stoplist])
         return self
 
 
@@ -231,6 +393,11 @@ class Policy(_Strict):
     hoax: HoaxRule
     language: Language
     deadlines: dict[Level, dict[DeadlineName, Annotated[int, Field(gt=0)]]]
+    severity_matrix: SeverityMatrix
+    scct: ScctRules
+    confidence: ConfidenceRules
+    questions: dict[QuestionCode, Annotated[str, Field(min_length=1)]]
+    media_spike: MediaSpikeRule
 
     @model_validator(mode="after")
     def _complete(self) -> "Policy":
@@ -247,6 +414,9 @@ class Policy(_Strict):
         for name in ("deaths", "escapees", "injuries"):
             if name not in self.text_signals:
                 raise ValueError(f"text_signals.{name} is missing")
+        missing_questions = set(get_args(QuestionCode)) - set(self.questions)
+        if missing_questions:
+            raise ValueError(f"questions missing: {sorted(missing_questions)}")
         return self
 
     def priority(self, category: Category) -> int:

@@ -2,18 +2,23 @@
 phrase matching, negation scope and counts written in digits or Indonesian number words.
 
 Matching is on whole tokens, never substrings: "kabur" does not fire inside "kaburkan"/"mengaburkan"
-(to obscure), and variants are listed explicitly in the policy. The one suffix stripped is the
-enclitic "-nya" ("kaburnya", "tewasnya"), and only when the stem is a word the policy knows, so "hanya"
-stays "hanya".
+(to obscure). The enclitic "-nya" is stripped ("kaburnya", "tewasnya") only when the stem is a word the
+policy knows, so "hanya" stays "hanya". Beyond the listed forms, a phrase also matches inflected forms
+of its words (same Sastrawi root: "dianiaya" for "penganiayaan", "dilarikan" for "pelarian"), under
+three guards: the listed (exact) forms are tried first, so "dilarikan ke rumah sakit" can be excluded
+by name; only an affixed word in the text matches by root (a bare "lari" in "lomba lari" does not); and
+roots shared by phrases that mean different things ("bakar": arson or fire) or listed in the policy's
+stem stop-list ("bina" in "warga binaan" vs "pembinaan") never match by root.
 """
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+Stemmer = Callable[[str], str]
 
 _TOKEN_RE = re.compile(
     r"(?P<time>\d{1,2}[.:]\d{2})(?![\d])"  # 21.00 is a time, not a sentence end
@@ -131,10 +136,15 @@ class Document:
     source: str
     tokens: list[Token]
     numbers: list[NumberSpan] = field(default_factory=list)
+    stems: list[str] = field(default_factory=list)
+    inflected: list[bool] = field(default_factory=list)  # the word may match a phrase by its root
 
     def __post_init__(self) -> None:
         self._by_end = {n.end: n for n in self.numbers}
         self._by_start = {n.start: n for n in self.numbers}
+        if not self.stems:
+            self.stems = [t.text for t in self.tokens]
+            self.inflected = [False] * len(self.tokens)
 
     def surface(self, start: int, end: int) -> str:
         """The text of tokens [start, end) as written (lower-case)."""
@@ -150,11 +160,25 @@ class Document:
         return self._by_start.get(start)
 
 
-def read(text: str, vocabulary: frozenset[str] = frozenset()) -> Document:
-    """Tokenise `text`; `vocabulary` holds the words the policy knows (to strip "-nya" safely)."""
+def read(
+    text: str,
+    vocabulary: frozenset[str] = frozenset(),
+    stemmer: Stemmer | None = None,
+    stem_stoplist: frozenset[str] = frozenset(),
+) -> Document:
+    """Tokenise `text`; `vocabulary` holds the words the policy knows (to strip "-nya" safely);
+    with a `stemmer`, each word also gets its root, unless the word or its root is stop-listed.
+    """
     source = normalise(text)
     tokens = _tokenise(source, vocabulary)
-    return Document(source, tokens, _numbers(tokens))
+    if stemmer is None:
+        return Document(source, tokens, _numbers(tokens))
+    stems = [stemmer(t.text) for t in tokens]
+    inflected = [
+        root != t.text and t.text not in stem_stoplist and root not in stem_stoplist
+        for t, root in zip(tokens, stems, strict=True)
+    ]
+    return Document(source, tokens, _numbers(tokens), stems, inflected)
 
 
 def _tokenise(source: str, vocabulary: frozenset[str]) -> list[Token]:
@@ -270,10 +294,13 @@ class Matcher(Generic[T]):
     """Finds phrases as whole-token sequences, longest first, within one sentence, without overlaps.
 
     `exclude` phrases consume their tokens without producing a hit, so "percobaan bunuh diri" (an
-    attempt) hides the "bunuh diri" inside it, and "botol air mineral" is not a smuggled phone.
+    attempt) hides the "bunuh diri" inside it, and "botol air mineral" is not a smuggled phone. With a
+    `stemmer`, a phrase not found as written is tried again by the roots of its words (see module doc).
     """
 
-    def __init__(self, entries: Iterable[tuple[str, T]], exclude: Iterable[str] = ()) -> None:
+    def __init__(
+        self, entries: Iterable[tuple[str, T]], exclude: Iterable[str] = (), stemmer: Stemmer | None = None
+    ) -> None:
         # first token → [(tokens, (payload,) or None for an exclusion)], longest first
         self._table: dict[str, list[tuple[tuple[str, ...], tuple[T] | None]]] = {}
         for phrase, payload in entries:
@@ -282,22 +309,44 @@ class Matcher(Generic[T]):
             self._add(phrase_tokens(phrase), None)
         for options in self._table.values():
             options.sort(key=lambda option: -len(option[0]))
+        self._roots = self._root_table(stemmer) if stemmer else {}
 
     def _add(self, tokens: tuple[str, ...], boxed: tuple[T] | None) -> None:
         options = self._table.setdefault(tokens[0], [])
         options[:] = [o for o in options if o[0] != tokens]
         options.append((tokens, boxed))
 
+    def _root_table(self, stemmer: Stemmer) -> dict[str, list[tuple[tuple[str, ...], tuple[T] | None]]]:
+        """Phrases by the roots of their words; a root sequence claimed by two meanings is dropped."""
+        claims: dict[tuple[str, ...], list[tuple[T] | None]] = {}
+        for options in self._table.values():
+            for tokens, boxed in options:
+                found = claims.setdefault(tuple(stemmer(t) for t in tokens), [])
+                if boxed not in found:
+                    found.append(boxed)
+        table: dict[str, list[tuple[tuple[str, ...], tuple[T] | None]]] = {}
+        for roots, meanings in claims.items():
+            if len(meanings) == 1:
+                table.setdefault(roots[0], []).append((roots, meanings[0]))
+        for options in table.values():
+            options.sort(key=lambda option: -len(option[0]))
+        return table
+
     @property
     def vocabulary(self) -> frozenset[str]:
         return frozenset(word for options in self._table.values() for option in options for word in option[0])
+
+    @property
+    def roots(self) -> dict[tuple[str, ...], tuple[T] | None]:
+        """Root sequences that match by stem (for review of a policy's lexicon)."""
+        return {roots: boxed for options in self._roots.values() for roots, boxed in options}
 
     def find(self, doc: Document) -> list[Hit[T]]:
         hits: list[Hit[T]] = []
         words = [t.text for t in doc.tokens]
         i = 0
         while i < len(words):
-            found = self._match_at(doc, words, i)
+            found = self._match_at(doc, words, i) or self._root_match_at(doc, words, i)
             if found is None:
                 i += 1
                 continue
@@ -314,6 +363,24 @@ class Matcher(Generic[T]):
             end = i + len(option[0])
             if tuple(words[i:end]) == option[0] and doc.tokens[end - 1].sentence == doc.tokens[i].sentence:
                 return option
+        return None
+
+    def _root_match_at(
+        self, doc: Document, words: list[str], i: int
+    ) -> tuple[tuple[str, ...], tuple[T] | None] | None:
+        for roots, boxed in self._roots.get(doc.stems[i], ()):
+            end = i + len(roots)
+            if end > len(words) or doc.tokens[end - 1].sentence != doc.tokens[i].sentence:
+                continue
+            span = range(i, end)
+            same_roots = tuple(doc.stems[i:end]) == roots
+            # Each word is the root itself or an inflected form, and at least one is inflected.
+            if (
+                same_roots
+                and any(doc.inflected[j] for j in span)
+                and all(doc.inflected[j] or words[j] == doc.stems[j] for j in span)
+            ):
+                return roots, boxed
         return None
 
 
