@@ -1,12 +1,19 @@
-"""Incidents the drafter tests share."""
+"""Incidents the drafter tests share, and an OpenAI-compatible stand-in server."""
 
+import asyncio
+import socket
+import threading
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from tanggap_drafter.items import load_starter
+from tanggap_drafter.store import KeyMessageStore, QdrantTarget
 from tanggap_shared.contracts import Category
 from tanggap_shared.events import Fact, Facts, Impact, IncidentClassified, ReportSnapshot, UnitRef
 
@@ -71,6 +78,15 @@ def _incident(**overrides: Any) -> IncidentClassified:
 
 
 @pytest.fixture
+async def store() -> AsyncIterator[KeyMessageStore]:
+    """The starter library in an in-memory Qdrant."""
+    store = KeyMessageStore(QdrantTarget())
+    await store.open(load_starter())
+    yield store
+    await store.close()
+
+
+@pytest.fixture
 def sentani() -> UnitRef:
     """A unit whose name does not contain its city."""
     return SENTANI
@@ -80,3 +96,112 @@ def sentani() -> UnitRef:
 def make_incident() -> IncidentFactory:
     """Build an IncidentClassified; by default a riot with one death at Lapas Palopo."""
     return _incident
+
+
+# --- An OpenAI-compatible stand-in server (real HTTP on 127.0.0.1), scripted per test ------------------
+
+Reply = tuple[int, dict[str, Any]] | Callable[[dict[str, Any]], tuple[int, dict[str, Any]]]
+
+
+@dataclass
+class OpenAIStub:
+    """Answers /v1/chat/completions from `chat` (one scripted reply per call, the last one repeats) and
+    /v1/embeddings with deterministic vectors; records every request body."""
+
+    url: str = ""
+    chat: list[Reply] = field(default_factory=list)
+    delay_seconds: float = 0.0
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    embedding_requests: list[dict[str, Any]] = field(default_factory=list)
+    dimensions: int = 64
+
+    def next_reply(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        self.requests.append(body)
+        if not self.chat:
+            return 500, {"error": {"message": "no scripted reply"}}
+        reply = self.chat.pop(0) if len(self.chat) > 1 else self.chat[0]
+        return reply(body) if callable(reply) else reply
+
+    def embed(self, text: str) -> list[float]:
+        """A bag of stemmed words hashed into a small dense vector: similar texts, similar vectors."""
+        from tanggap_drafter.lexical import token_index, tokenise
+
+        vector = [0.0] * self.dimensions
+        for token in tokenise(text):
+            vector[token_index(token) % self.dimensions] += 1.0
+        norm = sum(v * v for v in vector) ** 0.5 or 1.0
+        return [v / norm for v in vector]
+
+
+def completion(content: str, finish_reason: str = "stop") -> tuple[int, dict[str, Any]]:
+    """A chat completion answer carrying `content`."""
+    return 200, {
+        "id": "chatcmpl-stub",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "stub",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": finish_reason,
+                "message": {"role": "assistant", "content": content},
+            }
+        ],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
+
+
+def _stub_app(stub: OpenAIStub) -> Any:
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse
+
+    app = FastAPI()
+
+    @app.post("/v1/chat/completions")
+    async def chat(request: Request) -> JSONResponse:
+        body = await request.json()
+        if stub.delay_seconds:
+            await asyncio.sleep(stub.delay_seconds)
+        status, payload = stub.next_reply(body)
+        return JSONResponse(payload, status_code=status)
+
+    @app.post("/v1/embeddings")
+    async def embeddings(request: Request) -> JSONResponse:
+        body = await request.json()
+        stub.embedding_requests.append(body)
+        texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        data = [{"object": "embedding", "index": i, "embedding": stub.embed(t)} for i, t in enumerate(texts)]
+        usage = {"prompt_tokens": 1, "total_tokens": 1}
+        return JSONResponse({"object": "list", "data": data, "model": body["model"], "usage": usage})
+
+    return app
+
+
+@pytest.fixture
+def openai_stub() -> Iterator[OpenAIStub]:
+    """A running stand-in server; `stub.url` is the base_url to give the openai client."""
+    import uvicorn
+
+    stub = OpenAIStub()
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(_stub_app(stub), log_level="warning", timeout_graceful_shutdown=1, lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.01)
+    stub.url = f"http://127.0.0.1:{port}/v1"
+    yield stub
+    server.should_exit = True
+    thread.join(timeout=5)
+    sock.close()
+
+
+@pytest.fixture
+def answer() -> Callable[..., tuple[int, dict[str, Any]]]:
+    """Builds a scripted chat completion: `answer(content, finish_reason="stop")`."""
+    return completion

@@ -1,4 +1,5 @@
-"""The incident.classified consumer against a real nats-server: drafts out through the outbox, once."""
+"""The drafter's consumers against a real nats-server: drafts out through the outbox, once; requests,
+reviews (the learning loop) and closings."""
 
 import asyncio
 import uuid
@@ -9,16 +10,39 @@ import pytest
 from nats.js.errors import NotFoundError
 from sqlalchemy import select
 
-from tanggap_drafter.app import Drafter
-from tanggap_drafter.models import DraftRow
+from tanggap_drafter.app import CONSUMERS, Drafter
+from tanggap_drafter.learning import approved_item_id
+from tanggap_drafter.models import DraftRow, IncidentSnapshot
 from tanggap_drafter.settings import DrafterSettings
 from tanggap_runner.nats import NatsServer
-from tanggap_shared.contracts import DraftKind
+from tanggap_shared.contracts import Category, DraftKind
 from tanggap_shared.db import OutboxEntry
-from tanggap_shared.events import DraftProposed, IncidentClassified, derive_event_id, parse_event
+from tanggap_shared.events import (
+    DraftProposed,
+    DraftRequested,
+    DraftReviewed,
+    EventBase,
+    Fact,
+    Facts,
+    Impact,
+    IncidentClassified,
+    IncidentClosed,
+    derive_event_id,
+    parse_event,
+)
 from tanggap_shared.messaging import STREAM_NAME, durable_name
 
 IncidentFactory = Callable[..., IncidentClassified]
+
+PLAN_LEVEL_4 = [
+    DraftKind.HOLDING_STATEMENT,
+    DraftKind.PRESS_RELEASE,
+    DraftKind.KEY_MESSAGES,
+    DraftKind.QA,
+    DraftKind.SOCIAL_POST,
+    DraftKind.CRISIS_PLAN,
+    DraftKind.ESCALATION_REPORT,
+]
 
 
 @pytest.fixture
@@ -34,18 +58,21 @@ async def drafter(nats_server: NatsServer, tmp_path: Path) -> AsyncIterator[Draf
     await drafter.store.close()
 
 
-async def _publish(drafter: Drafter, event: IncidentClassified) -> None:
+async def _publish(drafter: Drafter, event: EventBase) -> None:
     await drafter.runtime.broker.publish(event.model_dump_json().encode(), event.subject, stream=STREAM_NAME)
 
 
 async def _settled(drafter: Drafter) -> None:
     """Wait until the consumer has handled everything and the relay has published every outbox row."""
     js = drafter.runtime.broker.config.connection_state.stream
-    for _ in range(200):
-        info = await js.consumer_info(STREAM_NAME, durable_name("drafter", "incident-classified"))
+    for _ in range(300):
+        busy = False
+        for name in CONSUMERS:
+            info = await js.consumer_info(STREAM_NAME, durable_name("drafter", name))
+            busy = busy or info.num_pending > 0 or info.num_ack_pending > 0
         async with drafter.runtime.sessions() as session:
             unpublished = await session.scalar(select(OutboxEntry).where(OutboxEntry.published_at.is_(None)))
-        if info.num_pending == 0 and info.num_ack_pending == 0 and unpublished is None:
+        if not busy and unpublished is None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the drafter did not settle")
@@ -80,7 +107,7 @@ async def test_crisis_yields_a_holding_statement_and_a_press_release_once(
 
     assert len(await _in_stream(drafter, event.subject, event.incident_id)) == 2
     proposed = await _proposed(drafter, event.incident_id)
-    assert [p.kind for p in proposed] == [DraftKind.HOLDING_STATEMENT, DraftKind.PRESS_RELEASE]
+    assert [p.kind for p in proposed] == PLAN_LEVEL_4
     for p in proposed:
         assert p.causation_id == event.event_id
         assert p.event_id == derive_event_id(event.event_id, "drafter", "draft.proposed", p.kind.value)
@@ -89,17 +116,18 @@ async def test_crisis_yields_a_holding_statement_and_a_press_release_once(
         assert p.level == event.level
         assert p.unit == event.unit
         assert p.sources
-        assert any(f.code == "placeholder" for f in p.findings)
-        assert "Lapas Kelas IIA Palopo" in p.text
+        assert not [f for f in p.findings if f.severity == "blocking"]
+        assert "lapas kelas iia palopo" in p.text.lower()
+    assert any(f.code == "placeholder" for f in proposed[0].findings)
 
     async with drafter.runtime.sessions() as session:
-        rows = (await session.scalars(select(DraftRow).order_by(DraftRow.kind))).all()
-    assert [(r.kind, r.method) for r in rows] == [
-        ("holding_statement", "template"),
-        ("press_release", "template"),
-    ]
+        rows = (await session.scalars(select(DraftRow))).all()
+        snapshot = await session.get(IncidentSnapshot, str(event.incident_id))
+    assert sorted((r.kind, r.method) for r in rows) == sorted((k.value, "template") for k in PLAN_LEVEL_4)
     assert {r.id for r in rows} == {str(p.draft_id) for p in proposed}
-    assert all(r.sources and r.findings for r in rows)
+    assert all(r.sources for r in rows)
+    assert snapshot is not None
+    assert snapshot.event_id == str(event.event_id)
 
 
 async def test_no_drafts_for_news_that_is_not_a_crisis(
@@ -112,3 +140,145 @@ async def test_no_drafts_for_news_that_is_not_a_crisis(
     assert await _proposed(drafter, event.incident_id) == []
     async with drafter.runtime.sessions() as session:
         assert (await session.scalars(select(DraftRow))).all() == []
+
+
+async def test_a_reclassification_drafts_again_only_when_something_changed(
+    drafter: Drafter, make_incident: IncidentFactory
+) -> None:
+    first = make_incident(level=2)
+    same = first.model_copy(update={"event_id": uuid.uuid4(), "trigger": "spike"})
+    higher = first.model_copy(update={"event_id": uuid.uuid4(), "level": 3, "previous_level": 2})
+    for event in (first, same, higher):
+        await _publish(drafter, event)
+        await _settled(drafter)
+    proposed = await _proposed(drafter, first.incident_id)
+    causes = [p.causation_id for p in proposed]
+    assert first.event_id in causes
+    assert same.event_id not in causes
+    assert DraftKind.ESCALATION_REPORT in [p.kind for p in proposed if p.causation_id == higher.event_id]
+
+
+def _escape(make_incident: IncidentFactory) -> IncidentClassified:
+    return make_incident(
+        level=4,
+        category=Category.ESCAPE,
+        secondary_categories=[],
+        text="Dua tahanan kabur dari Lapas Palopo dini hari, salah satunya Andi Saputra.",
+        facts=Facts(
+            what=Fact(value="pelarian dua tahanan dari blok hunian", verified=True),
+            who=Fact(value="Andi Saputra dan Joko Susilo", verified=True),
+        ),
+        impact=Impact(escapees=2),
+    )
+
+
+async def test_a_dpo_notice_is_drafted_on_request_for_an_escape_only(
+    drafter: Drafter, make_incident: IncidentFactory
+) -> None:
+    escape = _escape(make_incident)
+    riot = make_incident()
+    for event in (escape, riot):
+        await _publish(drafter, event)
+    await _settled(drafter)
+    for event in (escape, riot):
+        request = DraftRequested(
+            incident_id=event.incident_id,
+            producer="intake",
+            kind=DraftKind.DPO_NOTICE,
+            requested_by="Kepala Lapas",
+            note="Umumkan pencarian Andi Saputra.",
+        )
+        await _publish(drafter, request)
+        await _publish(drafter, request)
+    await _settled(drafter)
+
+    notices = [p for p in await _proposed(drafter, escape.incident_id) if p.kind == DraftKind.DPO_NOTICE]
+    assert len(notices) == 1
+    notice = notices[0]
+    assert "Andi Saputra" in notice.text  # the one kind that may name a person, as the request names him
+    codes = {(f.code, f.severity) for f in notice.findings}
+    assert ("identity_confirmation", "warning") in codes
+    assert not [f for f in notice.findings if f.severity == "blocking"]
+    assert [p for p in await _proposed(drafter, riot.incident_id) if p.kind == DraftKind.DPO_NOTICE] == []
+
+
+def _review(draft: DraftProposed, decision: str, text: str) -> DraftReviewed:
+    return DraftReviewed(
+        incident_id=draft.incident_id,
+        causation_id=draft.event_id,
+        producer="intake",
+        draft_id=draft.draft_id,
+        kind=draft.kind,
+        decision=decision,  # type: ignore[arg-type]
+        reviewer="Kepala Lapas Palopo",
+        text=text,
+    )
+
+
+async def test_approved_drafts_join_the_library_once_and_rejected_never(
+    drafter: Drafter, make_incident: IncidentFactory
+) -> None:
+    event = make_incident()
+    await _publish(drafter, event)
+    await _settled(drafter)
+    holding, release = (await _proposed(drafter, event.incident_id))[:2]
+    before = await drafter.store.count()
+
+    approved = _review(holding, "approved", holding.text + "\nDisunting oleh Humas.")
+    await _publish(drafter, approved)
+    await _publish(drafter, approved.model_copy(update={"event_id": uuid.uuid4()}))  # the same review again
+    await _publish(drafter, _review(release, "rejected", release.text))
+    await _settled(drafter)
+
+    assert await drafter.store.count() == before + 1
+    item = await drafter.store.get(approved_item_id(holding.draft_id))
+    assert item is not None
+    assert item.text.endswith("Disunting oleh Humas.")
+    assert (item.approved_by, item.source_incident, item.draft_id) == (
+        "Kepala Lapas Palopo",
+        event.incident_id,
+        holding.draft_id,
+    )
+    assert (item.category, item.kind, item.level, item.unit, item.reuse) == (
+        Category.UNREST,
+        "holding_statement",
+        4,
+        event.unit.code,
+        "example",
+    )
+    assert item.approved_at is not None
+    assert await drafter.store.get(approved_item_id(release.draft_id)) is None
+
+
+async def test_closing_an_incident_drafts_its_evaluation_report(
+    drafter: Drafter, make_incident: IncidentFactory
+) -> None:
+    event = make_incident(deadlines={"holding_statement": 30, "press_release": 120})
+    await _publish(drafter, event)
+    await _settled(drafter)
+    holding = (await _proposed(drafter, event.incident_id))[0]
+    await _publish(drafter, _review(holding, "approved", holding.text))
+    await _settled(drafter)
+    closed = IncidentClosed(
+        incident_id=event.incident_id,
+        producer="intake",
+        closed_by="Kepala Kanwil",
+        declaration="Situasi normal.",
+    )
+    await _publish(drafter, closed)
+    await _settled(drafter)
+
+    reports = [
+        p for p in await _proposed(drafter, event.incident_id) if p.kind == DraftKind.EVALUATION_REPORT
+    ]
+    assert len(reports) == 1
+    text = reports[0].text
+    assert "Pernyataan awal disetujui oleh Kepala Lapas Palopo" in text
+    assert "target 30 menit, tercapai" in text
+    assert "Siaran pers belum disetujui; target 120 menit." in text
+    assert "Krisis dinyatakan selesai oleh Kepala Kanwil" in text
+    assert not [f for f in reports[0].findings if f.severity == "blocking"], reports[0].findings
+    async with drafter.runtime.sessions() as session:
+        snapshot = await session.get(IncidentSnapshot, str(event.incident_id))
+    assert snapshot is not None
+    assert snapshot.closed_by == "Kepala Kanwil"

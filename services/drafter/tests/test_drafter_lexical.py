@@ -5,7 +5,7 @@ import subprocess
 import sys
 import zlib
 
-from tanggap_drafter.lexical import sparse_vector, token_index, tokenise
+from tanggap_drafter.lexical import sparse_vector, stem, token_index, tokenise
 
 TEXT = "Kerusuhan di Lapas: Warga Binaan membakar kasur, keluarganya cemas. Kerusuhan mereda."
 
@@ -30,15 +30,30 @@ def test_index_is_crc32_of_the_token() -> None:
     assert 0 <= token_index("warga") < 2**32
 
 
-def test_tokenise_normalises_drops_stopwords_and_particles() -> None:
+def test_tokenise_normalises_drops_stopwords_and_stems() -> None:
     tokens = tokenise("Kerusuhan DI Lapás yang keluarganya, luka-luka")
-    assert tokens == ["kerusuhan", "lapas", "keluarga", "luka", "luka"]
+    assert tokens == ["rusuh", "lapas", "keluarga", "luka", "luka"]
+
+
+def test_word_forms_of_one_root_meet() -> None:
+    # Retrieval must match "melarikan diri" in a report with "pelarian" in a key message.
+    assert tokenise("pelarian")[0] == tokenise("melarikan")[0] == "lari"
+    assert tokenise("penganiayaan dianiaya") == ["aniaya", "aniaya"]
+    assert tokenise("pengejaran") == ["kejar"]
+
+
+def test_stems_are_cached_with_a_bound() -> None:
+    stem.cache_clear()
+    tokenise("kerusuhan kerusuhan kerusuhan")
+    info = stem.cache_info()
+    assert info.hits >= 2
+    assert info.maxsize is not None
 
 
 def test_values_are_term_frequencies_with_sorted_unique_indices() -> None:
     vector = sparse_vector(TEXT)
     weights = dict(zip(vector.indices, vector.values, strict=True))
-    assert weights[token_index("kerusuhan")] == 2.0
+    assert weights[token_index("rusuh")] == 2.0
     assert weights[token_index("kasur")] == 1.0
     assert vector.indices == sorted(set(vector.indices))
     assert token_index("di") not in weights

@@ -4,12 +4,112 @@ Verified facts are stated as confirmed, unverified ones are hedged, unknowns sta
 The report's free text is never copied into a draft; it only steers retrieval.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Literal
+from urllib.parse import urlsplit
 
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from tanggap_drafter.patterns import SECURITY
+from tanggap_drafter.plan import load_plan
 from tanggap_drafter.vocabulary import WORDING
 from tanggap_drafter.wording import clean_fact
-from tanggap_shared.contracts import Category
+from tanggap_shared.contracts import Category, DraftKind
 from tanggap_shared.events import Fact, IncidentClassified, UnitRef
+
+Audience = Literal["public", "internal"]
+# Drafts that stay inside the organisation; they may carry operational detail the public ones may not.
+INTERNAL_KINDS = frozenset({DraftKind.ESCALATION_REPORT, DraftKind.CRISIS_PLAN, DraftKind.EVALUATION_REPORT})
+
+LEVEL_NAMES = {1: "Isu/Rendah", 2: "Sedang", 3: "Tinggi", 4: "Sangat Tinggi"}
+# Who leads and who approves outbound text, by level (DOMAIN.md §6.2).
+LEVEL_OWNERS = {
+    1: "Kepala UPT",
+    2: "Kepala UPT, setelah berkonsultasi dengan Kantor Wilayah",
+    3: "Kantor Wilayah (Kakanwil/Kadivpas); UPT melaksanakan",
+    4: "Direktorat Jenderal Pemasyarakatan / Kementerian",
+}
+UPDATE_CADENCE = {
+    1: "bila diperlukan",
+    2: "setiap hari sampai tuntas",
+    3: "setiap empat sampai enam jam dan setiap ada fakta baru",
+    4: "setiap dua sampai tiga jam pada hari pertama",
+}
+# SCCT (DOMAIN.md §4.1): the strategy that suits the organisation's attributed responsibility.
+STRATEGIES = {
+    "victim": "Instruksi dan informasi penyesuaian: keselamatan, langkah yang diambil, empati kepada korban.",
+    "accidental": "Informasi penyesuaian ditambah penjelasan langkah pencegahan agar tidak terulang.",
+    "preventable": "Permintaan maaf yang tulus, tanggung jawab penuh, dan langkah perbaikan yang konkret.",
+}
+DEADLINE_LABELS = {
+    "internal_notification": "Pemberitahuan internal",
+    "holding_statement": "Pernyataan awal",
+    "press_release": "Siaran pers / klarifikasi",
+}
+KIND_LABELS: dict[DraftKind, str] = {
+    DraftKind.HOLDING_STATEMENT: "Pernyataan awal",
+    DraftKind.PRESS_RELEASE: "Siaran pers",
+    DraftKind.KEY_MESSAGES: "Pesan kunci",
+    DraftKind.QA: "Lembar tanya-jawab juru bicara",
+    DraftKind.SOCIAL_POST: "Konten media sosial",
+    DraftKind.CLARIFICATION: "Klarifikasi",
+    DraftKind.RIGHT_OF_REPLY: "Surat hak jawab",
+    DraftKind.DPO_NOTICE: "Pengumuman pencarian (DPO)",
+    DraftKind.ESCALATION_REPORT: "Laporan eskalasi internal",
+    DraftKind.CRISIS_PLAN: "Rencana komunikasi krisis",
+    DraftKind.EVALUATION_REPORT: "Laporan evaluasi pasca-krisis",
+}
+
+
+def authored_texts() -> list[str]:
+    """Wording the drafter itself puts into drafts outside the templates (labels, owners, strategies)."""
+    return [
+        *LEVEL_NAMES.values(),
+        *LEVEL_OWNERS.values(),
+        *UPDATE_CADENCE.values(),
+        *STRATEGIES.values(),
+        *DEADLINE_LABELS.values(),
+        *KIND_LABELS.values(),
+        *(w.label for w in WORDING.values()),
+    ]
+
+
+class CategoryPhrases(BaseModel):
+    """Per-category wording of phrases.yaml; empty fields inherit the defaults."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    worst_case: str = ""
+    goal: str = ""
+    audiences: list[tuple[str, str]] = []
+    secondary_audiences: list[tuple[str, str]] = []
+    dont_say: list[str] = []
+    questions: list[tuple[str, str]] = []
+
+
+@cache
+def _phrases_file() -> dict[str, CategoryPhrases]:
+    source = resources.files("tanggap_drafter").joinpath("phrases.yaml")
+    raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    return {key: CategoryPhrases.model_validate(value or {}) for key, value in raw.items()}
+
+
+def phrases_for(category: Category) -> CategoryPhrases:
+    """Category phrases over the defaults: lists add up (category first), strings replace."""
+    base = _phrases_file()["default"]
+    own = _phrases_file().get(category.value, CategoryPhrases())
+    return CategoryPhrases(
+        worst_case=own.worst_case or base.worst_case,
+        goal=own.goal or base.goal,
+        audiences=own.audiences or base.audiences,
+        secondary_audiences=own.secondary_audiences or base.secondary_audiences,
+        dont_say=[*own.dont_say, *base.dont_say],
+        questions=[*own.questions, *base.questions],
+    )
+
 
 # Order and labels of the 5W+1H items as they appear in a kronologi.
 FACT_LABELS: dict[str, str] = {
@@ -32,6 +132,7 @@ class FactItem:
     label: str
     text: str
     verified: bool
+    sensitive: bool = False
 
     @property
     def clause(self) -> str | None:
@@ -64,6 +165,39 @@ class DraftContext:
     children: bool
     officers: bool
     video: bool
+    level: int = 2
+    audience: Audience = "public"
+    withheld: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    deadlines: list[tuple[str, int]] = field(default_factory=list)
+    strategy: str = ""
+    media_links: list[str] = field(default_factory=list)
+    social_links: list[str] = field(default_factory=list)
+    phrases: CategoryPhrases = field(default_factory=CategoryPhrases)
+
+    @property
+    def level_name(self) -> str:
+        return LEVEL_NAMES[self.level]
+
+    @property
+    def level_owner(self) -> str:
+        return LEVEL_OWNERS[self.level]
+
+    @property
+    def update_cadence(self) -> str:
+        return UPDATE_CADENCE[self.level]
+
+    @property
+    def outlet(self) -> str:
+        """The media outlet of the first linked article, or a placeholder."""
+        if not self.media_links:
+            return "[nama media]"
+        host = urlsplit(self.media_links[0]).hostname or ""
+        return host.removeprefix("www.") or "[nama media]"
+
+    def kind_label(self, kind: str) -> str:
+        return KIND_LABELS[DraftKind(kind)]
 
     @property
     def confirmed(self) -> list[FactItem]:
@@ -102,6 +236,13 @@ def _known_place_words(unit: UnitRef) -> list[str]:
     return [unit.name, unit.city, unit.region_name]
 
 
+def involves_children(event: IncidentClassified) -> bool:
+    """Children are involved when the report says so or the unit is an LPKA (its residents are Anak)."""
+    unit = event.unit
+    lpka = unit.type.upper() == "LPKA" or "LPKA" in unit.name.upper() or "LPKA" in unit.code.upper()
+    return bool(event.report.impact.children_involved) or lpka
+
+
 def _facts(event: IncidentClassified, children: bool) -> list[FactItem]:
     known = _known_place_words(event.unit)
     items: list[FactItem] = []
@@ -112,7 +253,8 @@ def _facts(event: IncidentClassified, children: bool) -> list[FactItem]:
         if key == "who" and children:
             # PPRA / UU SPPA Pasal 19: nothing that identifies an Anak, not even initials.
             continue
-        items.append(FactItem(key, label, clean_fact(fact.value, known), fact.verified))
+        text = clean_fact(fact.value, known)
+        items.append(FactItem(key, label, text, fact.verified, sensitive=bool(SECURITY.search(text))))
     return items
 
 
@@ -148,11 +290,14 @@ def _unknowns(event: IncidentClassified, facts: list[FactItem]) -> list[str]:
     return unknown
 
 
-def build_context(event: IncidentClassified) -> DraftContext:
-    """Gather what the drafts of this incident may say."""
+def build_context(event: IncidentClassified, audience: Audience = "public") -> DraftContext:
+    """Gather what the drafts of this incident may say; public drafts leave security detail out."""
     impact = event.report.impact
-    children = bool(impact.children_involved)
-    facts = _facts(event, children)
+    children = involves_children(event)
+    every_fact = _facts(event, children)
+    facts = every_fact if audience == "internal" else [f for f in every_fact if not f.sensitive]
+    plan = load_plan()
+    links = [link.strip() for link in event.report.links if link.strip()]
     wording = WORDING[event.category]
     categories = {event.category, *event.secondary_categories}
     return DraftContext(
@@ -169,4 +314,14 @@ def build_context(event: IncidentClassified) -> DraftContext:
         children=children,
         officers=bool(impact.officers_involved),
         video=bool(impact.video_exists),
+        level=event.level,
+        audience=audience,
+        withheld=[f.label for f in every_fact if f not in facts],
+        reasons=[r.text for r in event.reasons if r.text.strip()],
+        missing=list(event.missing),
+        deadlines=[(DEADLINE_LABELS.get(k, k), v) for k, v in event.deadlines.items()],
+        strategy=STRATEGIES.get(event.scct_cluster or "", ""),
+        media_links=[link for link in links if plan.is_media_link(link)],
+        social_links=[link for link in links if not plan.is_media_link(link)],
+        phrases=phrases_for(event.category),
     )

@@ -1,7 +1,9 @@
-"""Lexical sparse vectors for Indonesian text, computed locally.
+"""Lexical sparse vectors for Indonesian text, computed locally (no model needed).
 
-Indices come from a stable hash of each token (CRC-32, so every process and every restart agrees),
-values are term frequencies; Qdrant applies IDF itself (Modifier.IDF), over the live collection.
+Tokens are stemmed with Sastrawi (Nazief-Adriani), so "kerusuhan", "rusuh" and "ricuh" variants of one
+root meet; indices come from a stable hash of each stem (CRC-32, so every process and every restart
+agrees); values are term frequencies, and Qdrant applies IDF itself (Modifier.IDF) over the live
+collection.
 """
 
 import re
@@ -9,6 +11,12 @@ import unicodedata
 import zlib
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache, lru_cache
+from typing import Any
+
+from Sastrawi.Dictionary.ArrayDictionary import ArrayDictionary
+from Sastrawi.Stemmer.Stemmer import Stemmer
+from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 
@@ -23,8 +31,13 @@ _STOPWORDS_TEXT = """
 """
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
-# Enclitics and particles glued to a word ("keluarganya", "segeralah") hide the word from a match.
+# Enclitics and particles glued to a word ("keluarganya", "segeralah"), removed before stemming for
+# words the stemmer leaves alone (names of places, acronyms).
 _SUFFIXES = ("nya", "lah", "kah", "pun")
+
+# Bounded: Sastrawi's own CachedStemmer keeps every word it has ever seen, which grows without limit
+# in a long-running service that reads arbitrary reports.
+STEM_CACHE_SIZE = 65_536
 
 
 @dataclass(frozen=True)
@@ -33,6 +46,17 @@ class Sparse:
 
     indices: list[int]
     values: list[float]
+
+
+@cache
+def _stemmer() -> Any:
+    words = StemmerFactory().get_words_from_file()
+    return Stemmer(ArrayDictionary(words))
+
+
+def is_root_word(word: str) -> bool:
+    """Whether `word` (lower case) is in the Indonesian root-word dictionary shipped with Sastrawi."""
+    return bool(_stemmer().get_dictionary().contains(word))
 
 
 def normalise(text: str) -> str:
@@ -48,10 +72,21 @@ def _strip_suffix(token: str) -> str:
     return token
 
 
+@lru_cache(maxsize=STEM_CACHE_SIZE)
+def stem(token: str) -> str:
+    """The root of one lower-case token ("pelarian" → "lari"); digits and short tokens stay as they are."""
+    if len(token) <= 3 or not token.isalpha():
+        return token
+    root = str(_stemmer().stem_word(token))
+    if root and root != token:
+        return root
+    return _strip_suffix(token)
+
+
 def tokenise(text: str) -> list[str]:
-    """Content tokens of a text, in order."""
-    tokens = (_strip_suffix(t) for t in _TOKEN.findall(normalise(text)))
-    return [t for t in tokens if len(t) > 1 and t not in STOPWORDS]
+    """Content terms of a text, in order: normalised, stop words dropped, stemmed."""
+    terms = (stem(t) for t in _TOKEN.findall(normalise(text)) if t not in STOPWORDS)
+    return [t for t in terms if len(t) > 1 and t not in STOPWORDS]
 
 
 def token_index(token: str) -> int:

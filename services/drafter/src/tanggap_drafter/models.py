@@ -29,3 +29,32 @@ class DraftRow(Base):
     sources: Mapped[list[Any]]
     findings: Mapped[list[Any]]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IncidentSnapshot(Base):
+    """The latest classification of an incident, so that a later request, review or closing can be
+    drafted without asking another service."""
+
+    __tablename__ = "drafter_incidents"
+
+    incident_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36))
+    event: Mapped[dict[str, Any]]
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    classified_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    closed_by: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+class ReviewRow(Base):
+    """A human decision on one of our drafts, for the evaluation report's timeline and the library."""
+
+    __tablename__ = "drafter_reviews"
+
+    draft_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    incident_id: Mapped[str] = mapped_column(String(36), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    decision: Mapped[str] = mapped_column(String(20))
+    reviewer: Mapped[str] = mapped_column(String(200))
+    reviewed_at: Mapped[datetime]
+    library_item: Mapped[str | None] = mapped_column(String(80), default=None)

@@ -24,6 +24,7 @@ _KNOWN_WORDS_TEXT = """
     Senin Selasa Rabu Kamis Jumat Sabtu Minggu Januari Februari Maret April Mei Juni Juli Agustus
     September Oktober November Desember Pukul Wib Wita Wit Tim Satgas Satops Regu Pengamanan Humas
     Yang Dan Di Ke Dari Pada Saat Sekitar Menurut Berdasarkan Kemudian Setelah Sebelum Diduga Terduga
+    Undang Pers Dewan Kode Etik Jurnalistik Komnas Ombudsman Lembaga Pemerintah Kepala Bagian Seksi
 """
 KNOWN_WORDS = frozenset(_KNOWN_WORDS_TEXT.split())
 
@@ -68,3 +69,19 @@ def clean_fact(text: str, extra_known: Iterable[str] = ()) -> str:
     """A report fact made fit for an official draft."""
     text = " ".join(text.split()).strip().rstrip(".;,")
     return protect_names(presume_innocence(official_terms(text)), extra_known)
+
+
+def person_names(text: str, extra_known: Iterable[str] = ()) -> list[str]:
+    """Probable full personal names in `text` (runs of two or more unknown capitalised words), in order."""
+    known = KNOWN_WORDS | {w.capitalize() for phrase in extra_known for w in phrase.split()}
+    names: list[str] = []
+    for match in _CAPITALISED_RUN.finditer(text):
+        pending: list[str] = []
+        for word in [*match.group(0).split(), "Dan"]:  # a known word flushes the last run
+            if word.strip("'’").capitalize() in known:
+                if len(pending) > 1:
+                    names.append(" ".join(pending))
+                pending = []
+            else:
+                pending.append(word)
+    return list(dict.fromkeys(names))

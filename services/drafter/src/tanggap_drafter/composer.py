@@ -1,0 +1,192 @@
+"""Drafts for one incident: library material, template drafts, and the LLM path on top when configured.
+
+The template drafts are always made first; they are the fallback of every LLM call and the skeleton the
+model is asked to complete. LLM calls run concurrently (bounded) under one deadline per incident, so a
+slow model costs at most the deadline before the template drafts go out.
+"""
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import structlog
+
+from tanggap_drafter.context import KIND_LABELS
+from tanggap_drafter.drafting import (
+    Draft,
+    Extra,
+    Material,
+    categories_of,
+    check,
+    compose_drafts,
+    context_for,
+    query_text,
+)
+from tanggap_drafter.items import KEY_MESSAGE
+from tanggap_drafter.llm import LlmDrafter, LlmRequest
+from tanggap_drafter.render import collapse_blank_lines
+from tanggap_drafter.store import KeyMessageStore, QueryVectors, Retrieved, Reuse, Scope
+from tanggap_shared.contracts import DraftKind
+from tanggap_shared.events import IncidentClassified
+
+log = structlog.get_logger("tanggap.drafter")
+
+STOCK_PER_KIND = 2
+EXAMPLES_PER_KIND = 2
+
+
+@dataclass(frozen=True)
+class LlmLimits:
+    concurrency: int = 2
+    deadline_seconds: float = 45.0
+
+
+class Composer:
+    """Turns an incident and a list of kinds into checked drafts."""
+
+    def __init__(
+        self,
+        store: KeyMessageStore,
+        llm: LlmDrafter | None = None,
+        *,
+        top_k: int = 3,
+        limits: LlmLimits = LlmLimits(),
+    ) -> None:
+        self._store = store
+        self._llm = llm
+        self._top_k = top_k
+        self._limits = limits
+
+    async def material(self, event: IncidentClassified, kinds: Sequence[DraftKind]) -> Material:
+        """Key messages for the incident, and stock passages (and examples, for the LLM) per kind."""
+        query = await self._store.vectors(query_text(event))
+        categories = categories_of(event)
+        scope = Scope(unit=event.unit.code, region=event.unit.region)
+        messages = await self._store.search(
+            query, categories, kinds=[KEY_MESSAGE], scope=scope, limit=self._top_k
+        )
+        stock: dict[DraftKind, list[Retrieved]] = {}
+        examples: dict[DraftKind, list[Retrieved]] = {}
+        for kind in kinds:
+            stock[kind] = await self._search(query, event, kind, "verbatim", STOCK_PER_KIND, scope)
+            if self._llm is not None:
+                examples[kind] = await self._search(query, event, kind, "example", EXAMPLES_PER_KIND, scope)
+        return Material(messages=messages, stock=stock, examples=examples)
+
+    async def _search(
+        self,
+        query: QueryVectors,
+        event: IncidentClassified,
+        kind: DraftKind,
+        reuse: Reuse,
+        limit: int,
+        scope: Scope,
+    ) -> list[Retrieved]:
+        return await self._store.search(
+            query, categories_of(event), kinds=[kind.value], reuse=reuse, scope=scope, limit=limit
+        )
+
+    async def drafts(
+        self,
+        event: IncidentClassified,
+        kinds: Sequence[DraftKind],
+        extras: Mapping[DraftKind, Extra] | None = None,
+    ) -> list[Draft]:
+        if not kinds:
+            return []
+        material = await self.material(event, kinds)
+        # Rendering and checking is CPU work (stemming, regexes); off the event loop.
+        drafts = await asyncio.to_thread(compose_drafts, event, material, kinds, extras)
+        if self._llm is None:
+            return drafts
+        return await self._improve(event, material, drafts, extras or {})
+
+    async def _improve(
+        self,
+        event: IncidentClassified,
+        material: Material,
+        drafts: list[Draft],
+        extras: Mapping[DraftKind, Extra],
+    ) -> list[Draft]:
+        llm = self._llm
+        if llm is None:
+            return drafts
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._limits.deadline_seconds
+        gate = asyncio.Semaphore(self._limits.concurrency)
+
+        async def improve(template: Draft) -> Draft:
+            extra = extras.get(template.kind, Extra())
+            examples = list(material.examples.get(template.kind, []))
+            request = _request(event, template, material, examples, extra)
+            async with gate:
+                remaining = deadline - loop.time()
+                text = None
+                if remaining > 0:
+                    try:
+                        text = await asyncio.wait_for(llm.draft(request), remaining)
+                    except TimeoutError:
+                        log.warning("drafter.llm_deadline", kind=template.kind.value)
+            if text is None:
+                return template
+            return await asyncio.to_thread(_llm_draft, event, template, text, material, examples, extra)
+
+        return list(await asyncio.gather(*(improve(d) for d in drafts)))
+
+
+def _used(template: Draft, material: Material) -> list[Retrieved]:
+    """The library items behind a template draft, by the ids it cites."""
+    by_id = {r.item.id: r for r in [*material.messages, *(r for rs in material.stock.values() for r in rs)]}
+    return [by_id[s.id] for s in template.sources if s.id in by_id]
+
+
+def _request(
+    event: IncidentClassified,
+    template: Draft,
+    material: Material,
+    examples: list[Retrieved],
+    extra: Extra,
+) -> LlmRequest:
+    ctx = context_for(event, template.kind)
+    return LlmRequest(
+        kind=template.kind,
+        kind_label=KIND_LABELS[template.kind],
+        skeleton=template.text,
+        facts=[
+            {
+                "butir": f.label,
+                "isi": f.text,
+                "status": "terverifikasi" if f.verified else "belum terverifikasi",
+            }
+            for f in ctx.facts
+        ],
+        impact=ctx.impact,
+        unknowns=ctx.unknowns,
+        key_messages=[r.item.text for r in _used(template, material)],
+        examples=[r.item.text for r in examples],
+        report_text=event.report.text,
+        children=ctx.children,
+        public=ctx.audience == "public",
+        names_allowed=list(extra.names) if template.kind == DraftKind.DPO_NOTICE else [],
+    )
+
+
+def _llm_draft(
+    event: IncidentClassified,
+    template: Draft,
+    text: str,
+    material: Material,
+    examples: list[Retrieved],
+    extra: Extra,
+) -> Draft:
+    text = collapse_blank_lines(text)
+    used = _used(template, material)
+    # Approved example drafts are the model's reading, not wording it may reuse: their names and figures
+    # are not vocabulary, so anything it copies from them is flagged like any invention.
+    return Draft(
+        kind=template.kind,
+        text=text,
+        sources=[*template.sources, *(r.ref() for r in examples)],
+        findings=check(event, template.kind, text, used, extra),
+        method="llm",
+    )

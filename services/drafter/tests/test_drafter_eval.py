@@ -1,0 +1,19 @@
+"""Floors on retrieval quality over the labelled query set (never on speed)."""
+
+from tanggap_drafter.eval import evaluate, load_queries
+from tanggap_drafter.items import load_starter
+
+
+def test_the_labelled_queries_name_real_items_of_their_kind() -> None:
+    items = {i.id: i for i in load_starter()}
+    for q in load_queries():
+        for item_id in q.relevant:
+            assert items[item_id].kind == q.kind, item_id
+            assert items[item_id].category == q.category, item_id
+
+
+async def test_recall_floors_and_stemming_helps() -> None:
+    results = {(r.setting, r.stemming): r.recall for r in await evaluate()}
+    assert results[("filtered", True)] >= 0.95
+    assert results[("open", True)] >= 0.6
+    assert results[("open", True)] > results[("open", False)]
