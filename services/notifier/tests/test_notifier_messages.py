@@ -1,14 +1,21 @@
-"""What a crisis-team member reads: Bahasa Indonesia, the essentials and a link, nothing from the report."""
+"""What a team member reads: Bahasa Indonesia, short on chat, complete by e-mail, nothing from the report."""
 
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
-from tanggap_notifier.deliveries import plan
 from tanggap_notifier.directory import load_directory
-from tanggap_notifier.messages import MessageRenderer, format_local
-from tanggap_notifier.routing import load_policy
-from tanggap_shared.contracts import Category, DraftKind
-from tanggap_shared.events import DraftProposed, Finding, IncidentClassified, ReportSnapshot, UnitRef
+from tanggap_notifier.messages import (
+    ACK_PLACEHOLDER,
+    IncidentView,
+    Message,
+    MessageRenderer,
+    format_local,
+)
+from tanggap_notifier.routing import NOTICE_KINDS, Routed, crisis_recipients, load_policy
+from tanggap_notifier.sender import style_for
+from tanggap_shared.contracts import Category
+from tanggap_shared.events import UnitRef
 
 REPORT_TEXT = "Napi bernama Budi Santoso kabur lewat gorong-gorong pukul 02.00"
 SALEMBA = UnitRef(
@@ -19,58 +26,96 @@ SALEMBA = UnitRef(
     region_name="Kanwil Ditjenpas DKI Jakarta",
 )
 RENDERER = MessageRenderer(public_url="https://tanggap.example.go.id/")
+INCIDENT = IncidentView(
+    incident_id=uuid.uuid4(),
+    unit=SALEMBA,
+    level=3,
+    category=Category.ESCAPE,
+    known_at=datetime(2025, 3, 12, 7, 30, tzinfo=UTC),
+    deadlines={"holding_statement": 60},
+    secondary_categories=(Category.VIRAL,),
+)
+EXTRAS = {
+    "level_raised": {"previous_level": 2},
+    "draft_proposed": {"kind": "siaran pers", "blocking": 1},
+    "draft_approved": {"kind": "siaran pers", "reviewer": "Kakanwil DKI"},
+    "deadline_approaching": {"deadline_name": "x", "due": "y", "due_clock": "z", "minutes_left": 15},
+    "deadline_missed": {"deadline_name": "x", "due": "y", "due_clock": "z", "minutes_left": 0},
+    "incident_closed": {"closed_by": "Kakanwil DKI"},
+    "escalation": {"about": "pemberitahuan krisis", "waited_minutes": 15, "unconfirmed": ["Contoh: A"]},
+}
 
 
-def _classified(**overrides: object) -> IncidentClassified:
-    fields: dict[str, object] = {
-        "incident_id": uuid.uuid4(),
-        "producer": "classifier",
-        "unit": SALEMBA,
-        "report": ReportSnapshot(
-            report_id=uuid.uuid4(), text=REPORT_TEXT, received_at=datetime(2025, 3, 12, 7, 30, tzinfo=UTC)
-        ),
-        "crisis": True,
-        "level": 3,
-        "category": Category.ESCAPE,
-        "secondary_categories": [Category.VIRAL],
-        "policy_version": "test",
-        "deadlines": {"holding_statement": 60},
-    }
-    return IncidentClassified.model_validate(fields | overrides)
+def _team() -> dict[str, Routed]:
+    routed = crisis_recipients(
+        crisis=True,
+        level=3,
+        directory=load_directory(),
+        policy=load_policy(),
+        unit=SALEMBA.code,
+        region="DKI",
+    )
+    return {r.person.id: r for r in routed}
 
 
-def _plan(event: IncidentClassified | DraftProposed) -> dict[str, tuple[str, str]]:
-    planned = plan(event, directory=load_directory(), policy=load_policy(), renderer=RENDERER)
-    return {p.routed.person.id: (p.message.title, p.message.body) for p in planned}
+def _render(kind: str, person: str = "ditjenpas-pusat", renderer: MessageRenderer = RENDERER) -> Message:
+    return renderer.render(kind, INCIDENT, _team()[person], EXTRAS.get(kind, {}))
 
 
-def test_crisis_message_carries_level_unit_category_deadline_and_link() -> None:
-    event = _classified()
-    title, body = _plan(event)["ditjenpas-pusat"]
-    assert title == "Tanggap: Krisis Level 3 (Tinggi) di Lapas Kelas IIA Salemba"
-    assert "Kejadian: pelarian warga binaan (juga: konten viral / hoaks)" in body
+def test_crisis_message_carries_level_unit_category_deadline_and_links() -> None:
+    message = _render("incident_new")
+    assert message.title == "Tanggap: Krisis Level 3 (Tinggi) di Lapas Kelas IIA Salemba"
+    assert "Kejadian: pelarian warga binaan (juga: konten viral / hoaks)" in message.body
     # 07:30 UTC + 60 min = 15.30 in Jakarta.
-    assert "Batas pernyataan awal (holding statement): pukul 15.30 WIB, 12 Maret 2025" in body
-    assert f"Buka insiden: https://tanggap.example.go.id/incidents/{event.incident_id}" in body
-    assert "Pusat (Humas Ditjenpas)" in body
+    assert "Batas pernyataan awal (holding statement): pukul 15.30 WIB, 12 Maret 2025" in message.body
+    assert f"Buka insiden: https://tanggap.example.go.id/incidents/{INCIDENT.incident_id}" in message.body
+    assert f"Konfirmasi bahwa pesan ini sudah Anda terima: {ACK_PLACEHOLDER}" in message.body
+    assert "Pusat (Humas Ditjenpas)" in message.body
 
 
-def test_message_never_carries_the_report_text_or_names() -> None:
-    for title, body in _plan(_classified()).values():
-        for fragment in ("Budi", "Santoso", "gorong", "02.00"):
-            assert fragment not in title
-            assert fragment not in body
+def test_short_text_for_chat_and_sms_holds_the_essentials() -> None:
+    message = _render("incident_new")
+    assert message.short.splitlines() == [
+        "KRISIS LEVEL 3 (Tinggi) - Lapas Kelas IIA Salemba",
+        "Kejadian: pelarian warga binaan",
+        "Holding statement paling lambat 15.30 WIB",
+        f"Buka: https://tanggap.example.go.id/incidents/{INCIDENT.incident_id}",
+        f"Konfirmasi terima: {ACK_PLACEHOLDER}",
+    ]
+    assert len(message.short) < len(message.body)
+    assert message.for_style("short") == message.short
+    assert message.for_style("full") == message.body
+    assert [
+        style_for(u) for u in ("tgram://t/c", "whatsapp://x", "twilio://a", "mailto://x", "json://h")
+    ] == [
+        "short",
+        "short",
+        "short",
+        "full",
+        "full",
+    ]
+
+
+def test_every_kind_renders_and_never_carries_the_report_text() -> None:
+    for kind in NOTICE_KINDS:
+        if kind == "digest":
+            message = RENDERER.render_digest(["Tanggap: Krisis Level 1 di Lapas X — https://t/incidents/1"])
+        else:
+            message = _render(kind)
+        for text in (message.title, message.short, message.body):
+            assert text.strip(), kind
+            for fragment in ("Budi", "Santoso", "gorong", "02.00"):
+                assert fragment not in text
 
 
 def test_stand_in_is_told_whose_place_they_take() -> None:
-    _, body = _plan(_classified())["kanwil-dki-supervisor"]
-    assert "belum ada Ketua Tim Komunikasi Krisis (Kepala UPT) untuk Lapas Kelas IIA Salemba" in body
-    assert "Mohon lengkapi daftar tim" in body
-
-
-def test_no_deadline_line_without_a_deadline() -> None:
-    _, body = _plan(_classified(deadlines={}))["ditjenpas-pusat"]
-    assert "Batas pernyataan awal" not in body
+    message = _render("incident_new", "kanwil-dki-supervisor")
+    assert "belum ada Ketua Tim Komunikasi Krisis (Kepala UPT) untuk Lapas Kelas IIA Salemba" in message.body
+    assert "Mohon lengkapi daftar tim" in message.body
+    assert (
+        "Anda menggantikan: Ketua Tim Komunikasi Krisis (Kepala UPT) (Lapas Kelas IIA Salemba"
+        in message.short
+    )
 
 
 def test_deadline_is_in_the_unit_time_zone() -> None:
@@ -80,27 +125,28 @@ def test_deadline_is_in_the_unit_time_zone() -> None:
     assert format_local(moment, "ACEH") == "06.05 WIB, 1 Februari 2025"
 
 
-def test_draft_message_asks_for_approval() -> None:
-    incident_id = uuid.uuid4()
-    draft = DraftProposed(
-        incident_id=incident_id,
-        producer="drafter",
-        draft_id=uuid.uuid4(),
-        kind=DraftKind.HOLDING_STATEMENT,
-        level=3,
-        unit=SALEMBA,
-        text=REPORT_TEXT,
-        method="template",
-        findings=[Finding(code="identity.full_name", severity="blocking", message="nama lengkap")],
+def test_draft_and_escalation_texts() -> None:
+    draft = _render("draft_proposed")
+    assert draft.title == "Tanggap: Draf siaran pers menunggu persetujuan Anda (Lapas Kelas IIA Salemba)"
+    assert draft.body.startswith("Draf siaran pers menunggu persetujuan Anda.")
+    assert "1 temuan wajib diperbaiki" in draft.body
+    escalation = _render("escalation")
+    assert escalation.title == "Tanggap: BELUM DIKONFIRMASI - pemberitahuan krisis (Lapas Kelas IIA Salemba)"
+    assert "Belum mengonfirmasi: Contoh: A." in escalation.body
+    raised = _render("level_raised")
+    assert raised.short.startswith("LEVEL NAIK 2 → 3 (Tinggi) - Lapas Kelas IIA Salemba")
+
+
+def test_a_templates_folder_overrides_single_files(tmp_path: Path) -> None:
+    (tmp_path / "incident_new.short.j2").write_text(
+        "L{{ level }} {{ unit_code }} {{ link }} {{ ack_link }}\n"
     )
-    messages = _plan(draft)
-    assert list(messages) == ["kanwil-dki-supervisor"]
-    title, body = messages["kanwil-dki-supervisor"]
-    assert title == (
-        "Tanggap: Draf pernyataan awal (holding statement) menunggu persetujuan Anda"
-        " (Lapas Kelas IIA Salemba)"
+    renderer = MessageRenderer(public_url="https://t", templates_dir=tmp_path)
+    message = _render("incident_new", renderer=renderer)
+    assert (
+        message.short
+        == f"L3 DKI-LAPAS-SALEMBA https://t/incidents/{INCIDENT.incident_id} {ACK_PLACEHOLDER}\n"
     )
-    assert body.startswith("Draf pernyataan awal (holding statement) menunggu persetujuan Anda.")
-    assert "1 temuan wajib diperbaiki" in body
-    assert f"https://tanggap.example.go.id/incidents/{incident_id}" in body
-    assert "Budi" not in body
+    assert message.title == "Tanggap: Krisis Level 3 (Tinggi) di Lapas Kelas IIA Salemba", (
+        "others stay shipped"
+    )

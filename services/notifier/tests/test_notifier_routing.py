@@ -7,7 +7,14 @@ import pytest
 import yaml
 
 from tanggap_notifier.directory import Directory, DirectoryError, load_directory, parse_directory
-from tanggap_notifier.routing import Routed, RoutingError, crisis_recipients, draft_approvers, load_policy
+from tanggap_notifier.routing import (
+    Routed,
+    RoutingError,
+    crisis_recipients,
+    draft_approvers,
+    load_policy,
+    resolve,
+)
 from tanggap_shared.contracts import Role, Tier
 
 CIPINANG = "DKI-LAPAS-CIPINANG"
@@ -40,7 +47,7 @@ def _crisis(
 @pytest.mark.parametrize(
     ("level", "expected"),
     [
-        (1, [KETUA, HUMAS]),
+        (1, [KETUA, HUMAS, DKI_SUPERVISOR]),
         (2, [KETUA, HUMAS, DKI_SUPERVISOR]),
         (3, [KETUA, HUMAS, DKI_SUPERVISOR, PUSAT]),
         (4, [KETUA, HUMAS, DKI_SUPERVISOR, PUSAT]),
@@ -197,3 +204,94 @@ def test_policy_must_route_every_level(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(RoutingError, match=r"incident_classified has no entry for level\(s\) \[3\]"):
         load_policy(path)
+
+
+KARANG_INTAN_KETUA = "kalsel-lapasnarkotika-karangintan-ketua"
+
+
+def test_the_region_mentor_unit_is_told_at_level_3_and_above_as_mentor() -> None:
+    for level, expected in ((2, False), (3, True), (4, True)):
+        routed = _crisis(level, unit="KALSEL-LAPAS-BANJARMASIN", region="KALSEL")
+        mentors = [r for r in routed if r.person.id == KARANG_INTAN_KETUA]
+        assert bool(mentors) is expected
+        if mentors:
+            assert mentors[0].role is Role.MENTOR
+            assert mentors[0].gap_note == ""
+
+
+def test_the_mentor_unit_itself_is_not_its_own_mentor() -> None:
+    routed = _crisis(3, unit="KALSEL-LAPASNARKOTIKA-KARANGINTAN", region="KALSEL")
+    (ketua,) = [r for r in routed if r.person.id == KARANG_INTAN_KETUA]
+    assert ketua.role is Role.KETUA
+
+
+def test_a_mentor_unit_without_ketua_is_skipped_without_a_gap() -> None:
+    directory = parse_directory(
+        {"people": [{"id": "pusat", "name": "Contoh: Pusat", "role": "pusat", "tier": "centre"}]}, source="t"
+    )
+    targets = [t for t in POLICY.incident_classified[3] if t.at == "mentor"]
+    assert resolve(targets, directory=directory, policy=POLICY, unit="KALSEL-X", region="KALSEL") == []
+
+
+def test_every_notice_kind_has_targets_at_every_level() -> None:
+    for kind in (
+        "incident_new",
+        "level_raised",
+        "draft_proposed",
+        "draft_approved",
+        "deadline_approaching",
+        "deadline_missed",
+        "incident_closed",
+    ):
+        for level in (1, 2, 3, 4):
+            assert POLICY.targets_for(kind, level), (kind, level)
+    assert POLICY.escalation.ack_minutes[1] is None
+    assert POLICY.digest.levels == [1]
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        (lambda d: d["escalation"].update(requires_ack=["paging"]), "unknown kinds"),
+        (lambda d: d["escalation"]["steps"].append({"deputies": False}), "either `deputies: true`"),
+        (lambda d: d["draft_approved"].pop(2), r"draft_approved has no entry for level\(s\) \[2\]"),
+        (
+            lambda d: d["incident_closed"][1].append({"tier": "region", "role": "ketua", "at": "mentor"}),
+            "tier must be 'upt'",
+        ),
+    ],
+)
+def test_policy_rules(tmp_path: Path, change: object, fragment: str) -> None:
+    data = yaml.safe_load(resources.files("tanggap_notifier").joinpath("routing.yaml").read_text())
+    data = {k: v for k, v in data.items() if not k.startswith("x-")}
+    data = yaml.safe_load(yaml.safe_dump(data))  # anchors resolved into independent copies
+    change(data)  # type: ignore[operator]
+    path = tmp_path / "routing.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(RoutingError, match=fragment):
+        load_policy(path)
+
+
+def test_deputies_must_exist_and_not_be_oneself(tmp_path: Path) -> None:
+    pusat = {"id": "p", "name": "P", "role": "pusat", "tier": "centre"}
+    with pytest.raises(DirectoryError, match="deputies of 'p' are not in the directory: nobody"):
+        parse_directory({"people": [pusat | {"deputies": ["nobody"]}]}, source="t")
+    with pytest.raises(DirectoryError, match="cannot be their own deputy"):
+        parse_directory({"people": [pusat | {"deputies": ["p"]}]}, source="t")
+
+
+def test_directory_from_csv(tmp_path: Path) -> None:
+    path = tmp_path / "team.csv"
+    path.write_text(
+        "id,name,role,tier,unit,region,deputies,channels\n"
+        "p,Contoh: Pusat,pusat,centre,,,,mailto://a.b@example.go.id json://h/x\n"
+        "k,Contoh: Ketua,ketua,upt,DKI-LAPAS-X,,p,tgram://1:abc/2\n"
+    )
+    directory = load_directory(path)
+    assert [p.id for p in directory.people] == ["p", "k"]
+    assert directory.people[0].channels == ["mailto://a.b@example.go.id", "json://h/x"]
+    assert directory.people[1].deputies == ["p"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,name,role,tier,phone\n")
+    with pytest.raises(DirectoryError, match="unknown column\\(s\\) phone"):
+        load_directory(bad)

@@ -1,5 +1,7 @@
 """The crisis-team directory: who holds which role at which unit, region or the centre (DOMAIN.md §6.5)."""
 
+import csv
+import io
 from importlib import resources
 from pathlib import Path
 from typing import Any, Self
@@ -25,6 +27,9 @@ class Person(BaseModel):
     tier: Tier
     unit: str | None = Field(default=None, pattern=CODE_PATTERN)
     region: str | None = Field(default=None, pattern=CODE_PATTERN)
+    deputies: list[str] = Field(
+        default=[], description="Person ids paged, in order, when every channel fails."
+    )
     channels: list[str] = Field(default=[], description="Apprise URLs in the order to try; empty: default.")
 
     @model_validator(mode="after")
@@ -38,6 +43,8 @@ class Person(BaseModel):
         for url in self.channels:
             if "://" not in url:
                 raise ValueError(f"channel {url!r} is not an Apprise URL (schema://…)")
+        if self.id in self.deputies:
+            raise ValueError("a person cannot be their own deputy")
         return self
 
     @property
@@ -58,6 +65,10 @@ class Directory(BaseModel):
             if person.id in seen:
                 raise ValueError(f"person id {person.id!r} appears more than once")
             seen.add(person.id)
+        for person in self.people:
+            unknown = [d for d in person.deputies if d not in seen]
+            if unknown:
+                raise ValueError(f"deputies of {person.id!r} are not in the directory: {', '.join(unknown)}")
         # Every fallback chain ends at the centre, so an incident can always be announced somewhere.
         if not any(p.tier is Tier.CENTRE for p in self.people):
             raise ValueError("the directory names nobody at tier 'centre' (Ditjenpas), the last resort")
@@ -66,6 +77,9 @@ class Directory(BaseModel):
     def find(self, *, tier: Tier, role: Role, unit: str = "", region: str = "") -> list[Person]:
         """The people holding `role` at the given place (unit for upt, region for region tier)."""
         return [p for p in self.people if p.tier is tier and p.role is role and _at(p, tier, unit, region)]
+
+    def get(self, person_id: str) -> Person | None:
+        return next((p for p in self.people if p.id == person_id), None)
 
     def at_centre(self) -> list[Person]:
         return [p for p in self.people if p.tier is Tier.CENTRE]
@@ -93,19 +107,65 @@ def parse_directory(data: Any, *, source: str) -> Directory:
         raise DirectoryError(f"crisis-team directory {source} is invalid: {problems}") from None
 
 
-def load_directory(path: Path | None = None) -> Directory:
-    """Read and validate the directory file (the packaged sample when `path` is None)."""
-    if path is None:
-        source = "crisis_team.yaml (packaged sample)"
-        text = resources.files("tanggap_notifier").joinpath("crisis_team.yaml").read_text(encoding="utf-8")
-    else:
-        source = str(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise DirectoryError(f"crisis-team directory {source} cannot be read: {exc}") from None
+CSV_COLUMNS = ("id", "name", "role", "tier", "unit", "region", "deputies", "channels")
+
+
+def rows_from_csv(text: str, *, source: str) -> list[dict[str, Any]]:
+    """People from a CSV export of a roster sheet; `deputies` and `channels` are space-separated lists.
+
+    Spaces separate because an Apprise URL may hold commas (several e-mail addresses) but never a space.
+    """
+    reader = csv.DictReader(io.StringIO(text))
+    header = [name.strip() for name in reader.fieldnames or []]
+    missing = [name for name in ("id", "name", "role", "tier") if name not in header]
+    if missing:
+        raise DirectoryError(f"crisis-team directory {source} lacks the column(s) {', '.join(missing)}")
+    unknown = [name for name in header if name not in CSV_COLUMNS]
+    if unknown:
+        raise DirectoryError(
+            f"crisis-team directory {source} has unknown column(s) {', '.join(unknown)}; "
+            f"known: {', '.join(CSV_COLUMNS)}"
+        )
+    people: list[dict[str, Any]] = []
+    for raw in reader:
+        row = {key.strip(): (value or "").strip() for key, value in raw.items() if key}
+        person: dict[str, Any] = {k: row[k] for k in ("id", "name", "role", "tier")}
+        for place in ("unit", "region"):
+            if row.get(place):
+                person[place] = row[place]
+        person["deputies"] = row.get("deputies", "").split()
+        person["channels"] = row.get("channels", "").split()
+        people.append(person)
+    return people
+
+
+def read_people(path: Path) -> list[dict[str, Any]]:
+    """The raw people of a YAML (`people:` list) or CSV file, not yet validated."""
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DirectoryError(f"crisis-team directory {source} cannot be read: {exc}") from None
+    if path.suffix.lower() == ".csv":
+        return rows_from_csv(text, source=source)
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise DirectoryError(f"crisis-team directory {source} is not valid YAML: {exc}") from None
-    return parse_directory(data, source=source)
+    if not isinstance(data, dict) or not isinstance(data.get("people"), list):
+        raise DirectoryError(f"crisis-team directory {source} must be a mapping with a `people:` list")
+    return list(data["people"])
+
+
+def load_directory(path: Path | None = None) -> Directory:
+    """Read and validate a directory file, YAML or CSV (the packaged sample when `path` is None)."""
+    if path is None:
+        text = resources.files("tanggap_notifier").joinpath("crisis_team.yaml").read_text(encoding="utf-8")
+        return parse_directory(yaml.safe_load(text), source="crisis_team.yaml (packaged sample)")
+    return parse_directory({"people": read_people(path)}, source=str(path))
+
+
+if __name__ == "__main__":  # `python -m tanggap_notifier.directory import FILE`
+    from tanggap_notifier.directory_cli import main
+
+    main()

@@ -1,44 +1,217 @@
-"""The routing handler: incident.classified and draft.proposed become deliveries to the crisis team."""
+"""The notifier's consumer: each event becomes notices, timers and team updates in ONE unit of work.
 
+incident.classified: store the incident, publish its crisis team when it changed, page who is new to
+the crisis (everyone at first; on a level rise only the people the new level adds), watch deadlines.
+draft.proposed: ask the approver of the level. draft.reviewed: stop the approval's escalation; an
+approval tells the team and meets its deadline. notification.acknowledged: stop that page's
+escalation. incident.closed: stop every timer and tell the team.
+"""
+
+import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 import structlog
 from faststream.nats import NatsMessage
+from sqlalchemy import false, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from tanggap_notifier.deliveries import add_pending, plan
 from tanggap_notifier.directory import Directory
 from tanggap_notifier.dispatch import Dispatcher
-from tanggap_notifier.messages import MessageRenderer
-from tanggap_notifier.routing import RoutingPolicy
+from tanggap_notifier.incidents import (
+    get_state,
+    paged_people,
+    record_classification,
+    refresh_team,
+    team_of,
+    view_of,
+    view_of_classified,
+)
+from tanggap_notifier.messages import IncidentView, MessageRenderer, draft_label
+from tanggap_notifier.models import Delivery, IncidentState, TimerKind
+from tanggap_notifier.notices import Notice, stage
+from tanggap_notifier.people import load_directory_from_db
+from tanggap_notifier.routing import RoutingPolicy, resolve
+from tanggap_notifier.scheduler import Scheduler
+from tanggap_notifier.timers import cancel, schedule_deadlines
+from tanggap_shared.contracts import Category
 from tanggap_shared.db import already_applied
-from tanggap_shared.events import DraftProposed, Event, IncidentClassified
+from tanggap_shared.events import (
+    DraftProposed,
+    DraftReviewed,
+    Event,
+    IncidentClassified,
+    IncidentClosed,
+    NotificationAcknowledged,
+    utcnow,
+)
 from tanggap_shared.messaging import subscribe
 from tanggap_shared.runtime import Runtime
 
 CONSUMER = "notifier.routing"
-SUBJECTS = ["tanggap.incident.classified", "tanggap.draft.proposed"]
+SUBJECTS = [
+    "tanggap.incident.classified",
+    "tanggap.draft.proposed",
+    "tanggap.draft.reviewed",
+    "tanggap.notification.acknowledged",
+    "tanggap.incident.closed",
+]
+Handled = IncidentClassified | DraftProposed | DraftReviewed | NotificationAcknowledged | IncidentClosed
 
 log = structlog.get_logger("tanggap.notifier")
+
+
+async def take_write_lock(session: AsyncSession) -> None:
+    """SQLite: start the transaction as a writer, so two processes queue instead of failing on upgrade."""
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(update(IncidentState).where(false()).values(level=IncidentState.level))
 
 
 @dataclass
 class RoutingHandler:
     runtime: Runtime
-    directory: Directory
     policy: RoutingPolicy
     renderer: MessageRenderer
     dispatcher: Dispatcher
+    scheduler: Scheduler
 
-    async def __call__(self, event: Event, _msg: NatsMessage) -> None:
-        if not isinstance(event, IncidentClassified | DraftProposed):
+    async def __call__(self, event: Event, _msg: NatsMessage | None) -> None:
+        if not isinstance(event, Handled):
             return
         async with self.runtime.unit_of_work() as session:
+            await take_write_lock(session)
             if not await already_applied(session, CONSUMER, event.event_id):
-                planned = plan(event, directory=self.directory, policy=self.policy, renderer=self.renderer)
-                add_pending(session, planned, policy_version=self.policy.version)
-                log.info("notifier.routed", recipients=len(planned), policy_version=self.policy.version)
-        # Also on a redelivery: whatever this event left pending (a crash right after commit) goes out now.
-        await self.dispatcher.deliver_pending(event.event_id)
+                await self.apply(session, event, utcnow())
+        # Also on a redelivery: whatever is left pending (a crash right after commit) goes out now.
+        self.scheduler.wake()
+        await self.dispatcher.deliver_pending()
+
+    async def apply(self, session: AsyncSession, event: Handled, now: datetime) -> None:
+        directory = await load_directory_from_db(session)
+        match event:
+            case IncidentClassified():
+                await self.classified(session, event, directory, now)
+            case DraftProposed():
+                await self.draft_proposed(session, event, directory, now)
+            case DraftReviewed():
+                await self.draft_reviewed(session, event, directory, now)
+            case NotificationAcknowledged():
+                await self.acknowledged(session, event)
+            case IncidentClosed():
+                await self.closed(session, event, directory, now)
+
+    async def _stage(
+        self, session: AsyncSession, notice: Notice, directory: Directory, now: datetime, kind: str
+    ) -> None:
+        recipients = resolve(
+            self.policy.targets_for(kind, notice.incident.level),
+            directory=directory,
+            policy=self.policy,
+            unit=notice.incident.unit.code,
+            region=notice.incident.unit.region,
+        )
+        await stage(session, notice, recipients, policy=self.policy, renderer=self.renderer, now=now)
+
+    async def classified(
+        self, session: AsyncSession, event: IncidentClassified, directory: Directory, now: datetime
+    ) -> None:
+        state, previous = await record_classification(session, event)
+        if not event.crisis:
+            await cancel(session, incident_id=state.incident_id)
+            log.info("notifier.not_a_crisis", level=event.level)
+            return
+        await refresh_team(session, state, directory, self.policy)
+        await schedule_deadlines(session, state, self.policy, now)
+        before = previous if previous is not None else event.previous_level
+        if previous is not None and previous >= event.level:
+            log.info("notifier.level_not_raised", level=event.level, previous_level=previous)
+            return
+        raised = before is not None and before < event.level
+        already = await paged_people(session, event.incident_id)
+        newcomers = [r for r in team_of(state, directory, self.policy) if r.person.id not in already]
+        view = view_of_classified(event, state.known_at)
+        kind = "level_raised" if raised else "incident_new"
+        extra = {"previous_level": before} if raised else {}
+        notice = Notice(kind, event.event_id, event.type, view, event.event_id, extra)
+        await stage(session, notice, newcomers, policy=self.policy, renderer=self.renderer, now=now)
+
+    async def _view(self, session: AsyncSession, incident_id: uuid.UUID) -> IncidentView | None:
+        state = await get_state(session, incident_id)
+        return view_of(state) if state is not None else None
+
+    async def draft_proposed(
+        self, session: AsyncSession, event: DraftProposed, directory: Directory, now: datetime
+    ) -> None:
+        known = await self._view(session, event.incident_id)
+        view = IncidentView(
+            incident_id=event.incident_id,
+            unit=event.unit,
+            level=event.level,
+            category=known.category if known else Category.ROUTINE,
+            known_at=known.known_at if known else event.occurred_at,
+            deadlines=known.deadlines if known else {},
+        )
+        extra = {
+            "kind": draft_label(event.kind),
+            "blocking": sum(1 for f in event.findings if f.severity == "blocking"),
+        }
+        notice = Notice(
+            "draft_proposed",
+            event.event_id,
+            event.type,
+            view,
+            event.event_id,
+            extra,
+            draft_id=str(event.draft_id),
+        )
+        await self._stage(session, notice, directory, now, "draft_proposed")
+
+    async def draft_reviewed(
+        self, session: AsyncSession, event: DraftReviewed, directory: Directory, now: datetime
+    ) -> None:
+        stopped = await cancel(session, key=f"draft:{event.draft_id}")
+        state = await get_state(session, event.incident_id)
+        if event.decision != "approved":
+            log.info("notifier.draft_rejected", escalations_stopped=stopped)
+            return
+        if state is None:
+            log.warning("notifier.approval_for_unknown_incident", draft_id=str(event.draft_id))
+            return
+        if event.kind.value not in state.approved_kinds:
+            state.approved_kinds = [*state.approved_kinds, event.kind.value]
+        met = await cancel(
+            session, incident_id=state.incident_id, kinds=(TimerKind.DEADLINE,), draft_kind=event.kind.value
+        )
+        extra = {"kind": draft_label(event.kind), "reviewer": event.reviewer}
+        notice = Notice("draft_approved", event.event_id, event.type, view_of(state), event.event_id, extra)
+        await self._stage(session, notice, directory, now, "draft_approved")
+        log.info("notifier.draft_approved", deadlines_met=met, escalations_stopped=stopped)
+
+    async def acknowledged(self, session: AsyncSession, event: NotificationAcknowledged) -> None:
+        row = await session.get(Delivery, str(event.notification_id))
+        if row is None:
+            log.warning("notifier.ack_for_unknown_notification", notification_id=str(event.notification_id))
+            return
+        if row.acknowledged_at is None:
+            row.acknowledged_at = event.occurred_at
+            row.acknowledged_by = event.acknowledged_by[:200]
+        stopped = await cancel(session, chain_id=row.chain_id, kinds=(TimerKind.ESCALATION,))
+        log.info("notifier.acknowledged", delivery_id=row.id, escalations_stopped=stopped)
+
+    async def closed(
+        self, session: AsyncSession, event: IncidentClosed, directory: Directory, now: datetime
+    ) -> None:
+        state = await get_state(session, event.incident_id)
+        stopped = await cancel(session, incident_id=str(event.incident_id))
+        if state is None:
+            log.warning("notifier.closed_unknown_incident")
+            return
+        state.closed = True
+        extra = {"closed_by": event.closed_by}
+        notice = Notice("incident_closed", event.event_id, event.type, view_of(state), event.event_id, extra)
+        if state.crisis:
+            await self._stage(session, notice, directory, now, "incident_closed")
+        log.info("notifier.incident_closed", timers_stopped=stopped)
 
 
 def register(runtime: Runtime, handler: RoutingHandler) -> None:

@@ -1,18 +1,24 @@
-"""Notification texts in Bahasa Indonesia, rendered from the Jinja2 templates shipped in the package.
+"""Notification texts in Bahasa Indonesia, rendered from Jinja2 templates, per kind and per channel style.
 
-Only the level, the unit, the kind of event, the deadline and a console link go out: never the report
-text, never a name from the report (DOMAIN.md §5). Everything else is read in the console.
+Each notice kind has three templates: `<kind>.title.j2`, `<kind>.short.j2` (Telegram, WhatsApp, SMS:
+level, unit, what happened, the deadline, the links) and `<kind>.full.j2` (e-mail, webhooks, the file
+sink). A folder named by TANGGAP_TEMPLATES_DIR overrides the shipped templates file by file.
+
+Only the level, the unit, the kind of event, the deadline and links go out: never the report text,
+never a name from the report (DOMAIN.md §5). Everything else is read in the console.
 """
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 
 from tanggap_notifier.routing import Gap, Routed
 from tanggap_shared.contracts import Category, DraftKind, Role
-from tanggap_shared.events import DraftProposed, IncidentClassified, UnitRef
+from tanggap_shared.events import UnitRef
 
 LEVEL_NAMES = {1: "Isu / Rendah", 2: "Sedang", 3: "Tinggi", 4: "Sangat Tinggi / Nasional"}
 
@@ -71,11 +77,42 @@ WIT_REGIONS = frozenset({"MALUKU", "MALUT", "PAPUA", "PABAR"})
 
 HOLDING_STATEMENT_DEADLINE = "holding_statement"
 
+DEADLINE_LABELS = {
+    "holding_statement": "pernyataan awal (holding statement)",
+    "press_release": "siaran pers / klarifikasi",
+    "internal_notification": "pemberitahuan internal",
+}
+
+# The acknowledgement link is personal (it names the notification and the person), so it is filled in
+# when the row is sent: a deputy who takes over a message gets a link of their own.
+ACK_PLACEHOLDER = "[[tautan-konfirmasi]]"
+
 
 @dataclass(frozen=True)
 class Message:
     title: str
-    body: str
+    body: str  # complete: e-mail, webhooks, the file sink
+    short: str = ""  # Telegram, WhatsApp, SMS
+
+    def for_style(self, style: str) -> str:
+        return self.short if style == "short" and self.short else self.body
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    """What a message may say about an incident (nothing from the report's text)."""
+
+    incident_id: uuid.UUID
+    unit: UnitRef
+    level: int
+    category: Category
+    known_at: datetime
+    deadlines: dict[str, int] = field(default_factory=dict)
+    secondary_categories: tuple[Category, ...] = ()
+
+    def due(self, name: str) -> datetime | None:
+        minutes = self.deadlines.get(name)
+        return self.known_at + timedelta(minutes=minutes) if minutes is not None else None
 
 
 def local_zone(region: str) -> tuple[timezone, str]:
@@ -93,6 +130,11 @@ def format_local(moment: datetime, region: str) -> str:
     return f"{local:%H.%M} {label}, {local.day} {MONTHS[local.month - 1]} {local.year}"
 
 
+def format_clock(moment: datetime, region: str) -> str:
+    zone, label = local_zone(region)
+    return f"{moment.astimezone(zone):%H.%M} {label}"
+
+
 def _gaps(gaps: list[Gap], unit: UnitRef) -> list[dict[str, str]]:
     def place(gap: Gap) -> str:
         if gap.place == unit.code:
@@ -104,61 +146,80 @@ def _gaps(gaps: list[Gap], unit: UnitRef) -> list[dict[str, str]]:
     return [{"role": ROLE_LABELS[gap.role], "place": place(gap)} for gap in gaps]
 
 
-class MessageRenderer:
-    """Renders the per-recipient text of each notification."""
+def _loader(templates_dir: Path | None) -> BaseLoader:
+    shipped = PackageLoader("tanggap_notifier", "templates")
+    if templates_dir is None:
+        return shipped
+    return ChoiceLoader([FileSystemLoader(str(templates_dir)), shipped])
 
-    def __init__(self, *, public_url: str) -> None:
+
+class MessageRenderer:
+    """Renders the per-recipient texts of each notice."""
+
+    def __init__(self, *, public_url: str, templates_dir: Path | None = None) -> None:
         self._public_url = public_url.rstrip("/")
         self._env = Environment(
-            loader=PackageLoader("tanggap_notifier", "templates"),
+            loader=_loader(templates_dir),
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            keep_trailing_newline=False,
             autoescape=False,  # plain text for chat and e-mail, not HTML
         )
+        self._env.filters["label"] = lambda value: CATEGORY_LABELS.get(Category(value), str(value))
 
     def incident_link(self, incident_id: object) -> str:
         return f"{self._public_url}/incidents/{incident_id}"
 
-    def _render(self, name: str, context: dict[str, Any]) -> Message:
-        title = self._env.get_template(f"{name}.title.j2").render(context).strip()
-        body = self._env.get_template(f"{name}.txt.j2").render(context).strip() + "\n"
-        return Message(title=title, body=body)
+    def check(self, kinds: tuple[str, ...]) -> None:
+        """Load every template now, so a broken override fails the start, not a crisis."""
+        for kind in kinds:
+            for part in ("title", "short", "full"):
+                self._env.get_template(f"{kind}.{part}.j2")
 
-    def _common(self, *, level: int, unit: UnitRef, routed: Routed, incident_id: object) -> dict[str, Any]:
+    def context(self, incident: IncidentView, routed: Routed | None) -> dict[str, Any]:
+        due = incident.due(HOLDING_STATEMENT_DEADLINE)
+        region = incident.unit.region
         return {
-            "level": level,
-            "level_name": LEVEL_NAMES[level],
-            "unit_name": unit.name,
-            "unit_code": unit.code,
-            "region_name": unit.region_name,
-            "role": ROLE_LABELS[routed.person.role],
-            "gaps": _gaps(routed.stands_in_for, unit),
-            "link": self.incident_link(incident_id),
+            "level": incident.level,
+            "level_name": LEVEL_NAMES[incident.level],
+            "unit_name": incident.unit.name,
+            "unit_code": incident.unit.code,
+            "region_name": incident.unit.region_name,
+            "category": CATEGORY_LABELS[incident.category],
+            "secondary": [
+                CATEGORY_LABELS[c] for c in incident.secondary_categories if c != incident.category
+            ],
+            "deadline": format_local(due, region) if due is not None else "",
+            "deadline_clock": format_clock(due, region) if due is not None else "",
+            "deadline_minutes": incident.deadlines.get(HOLDING_STATEMENT_DEADLINE),
+            "role": ROLE_LABELS[routed.role] if routed else "",
+            "gaps": _gaps(routed.stands_in_for, incident.unit) if routed else [],
+            "link": self.incident_link(incident.incident_id),
+            "ack_link": ACK_PLACEHOLDER,
         }
 
-    def incident(self, event: IncidentClassified, routed: Routed) -> Message:
-        """The message telling one team member of a classified crisis."""
-        context = self._common(
-            level=event.level, unit=event.unit, routed=routed, incident_id=event.incident_id
-        )
-        minutes = event.deadlines.get(HOLDING_STATEMENT_DEADLINE)
-        due = event.report.received_at + timedelta(minutes=minutes) if minutes is not None else None
-        context |= {
-            "category": CATEGORY_LABELS[event.category],
-            "secondary": [CATEGORY_LABELS[c] for c in event.secondary_categories if c != event.category],
-            "deadline": format_local(due, event.unit.region) if due is not None else "",
-            "deadline_minutes": minutes,
-        }
-        return self._render("incident_classified", context)
+    def _render(self, kind: str, context: dict[str, Any]) -> Message:
+        parts = [
+            self._env.get_template(f"{kind}.{part}.j2").render(context).strip()
+            for part in ("title", "short", "full")
+        ]
+        return Message(title=parts[0], short=parts[1] + "\n", body=parts[2] + "\n")
 
-    def draft(self, event: DraftProposed, routed: Routed) -> Message:
-        """The message asking one approver to review a draft."""
-        context = self._common(
-            level=event.level, unit=event.unit, routed=routed, incident_id=event.incident_id
-        )
-        context |= {
-            "kind": DRAFT_KIND_LABELS[event.kind],
-            "blocking": sum(1 for f in event.findings if f.severity == "blocking"),
-        }
-        return self._render("draft_proposed", context)
+    def render(
+        self, kind: str, incident: IncidentView, routed: Routed | None, extra: dict[str, Any]
+    ) -> Message:
+        """The title and both texts of one notice for one recipient."""
+        return self._render(kind, self.context(incident, routed) | extra)
+
+    def render_digest(self, lines: list[str]) -> Message:
+        """One message listing what was held back for a person."""
+        return self._render("digest", {"items": lines})
+
+
+def draft_label(kind: DraftKind | str) -> str:
+    return DRAFT_KIND_LABELS.get(DraftKind(kind), str(kind))
+
+
+def deadline_label(name: str) -> str:
+    return DEADLINE_LABELS.get(name, name.replace("_", " "))

@@ -1,13 +1,35 @@
-"""Sending one message to one person through Apprise: channels in order, the first success wins."""
+"""Sending one message to one person through Apprise: channels in order, the first success wins.
 
+Telegram: Apprise 2.2's `tgram://` sends `sendMessage` with a fixed payload (chat, text, parse mode,
+preview and silence flags); it cannot attach `reply_markup`, so no inline "acknowledge" button is
+sent. Every message carries the acknowledgement link instead.
+"""
+
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from apprise import Apprise, AppriseAsset, AppriseResult
+from apprise.plugins.telegram import NotifyTelegram
 
 from tanggap_notifier.sink import SINK_SCHEMA, register_sink
+from tanggap_shared.events import utcnow
+
+# Chat and text-message channels get the short text; everything else (e-mail, webhooks, the file sink)
+# the complete one.
+SHORT_SCHEMAS = frozenset(
+    {
+        "tgram", "whatsapp", "signal", "signals", "sms", "twilio", "vonage", "nexmo", "sinch", "clicksend",
+        "d7sms", "msg91", "messagebird", "plivo", "smseagle", "smseagles", "bulksms", "kavenegar", "sns",
+        "line", "mastodon", "toots", "matrix", "matrixs", "rocket", "rockets", "slack", "discord",
+    }
+)  # fmt: skip
+HTTP_STATUS = re.compile(r"error=(\d{3})")
+# A 4xx other than these means the channel itself is wrong (token, chat id); retrying will not help.
+TEMPORARY_4XX = frozenset({408, 425, 429})
 
 
 @dataclass(frozen=True)
@@ -15,6 +37,39 @@ class SendOutcome:
     sent: bool
     channel: str  # the channel that took it, or the last one tried; secrets masked
     error: str = ""
+
+
+@dataclass(frozen=True)
+class ChannelAttempt:
+    """One try of one channel."""
+
+    channel: str  # secrets masked
+    ok: bool
+    error: str
+    temporary: bool
+    started_at: datetime
+    finished_at: datetime
+
+
+def schema_of(url: str) -> str:
+    return url.split("://", 1)[0].strip().lower() if "://" in url else ""
+
+
+def style_for(url: str) -> str:
+    """`short` for chat and SMS channels, `full` for the rest."""
+    return "short" if schema_of(url) in SHORT_SCHEMAS else "full"
+
+
+def is_temporary(error: str) -> bool:
+    """A connection error, a timeout, a 5xx or a throttling answer may pass; a 4xx will not."""
+    codes = [int(code) for code in HTTP_STATUS.findall(error)]
+    return not codes or any(code >= 500 or code in TEMPORARY_4XX for code in codes)
+
+
+def use_telegram_api(base_url: str | None) -> None:
+    """Point Apprise's Telegram plugin at another Bot API server (`<base>/bot<token>/sendMessage`)."""
+    if base_url:
+        NotifyTelegram.notify_url = base_url.rstrip("/") + "/bot"
 
 
 def masked_schema(url: str) -> str:
@@ -71,19 +126,28 @@ class Sender:
         apobj = Apprise(asset=self._asset)
         return apobj if apobj.add(prepared) else None
 
+    async def attempt(self, url: str, *, recipient: str, title: str, body: str) -> ChannelAttempt:
+        """One try of one channel; never raises for a channel's failure."""
+        started = utcnow()
+        apobj = self._load(url, recipient=recipient)
+        if apobj is None:
+            channel = masked_schema(url)
+            return ChannelAttempt(channel, False, "not a valid Apprise URL", False, started, utcnow())
+        channel = apobj.urls(privacy=True)[0]
+        with await apobj.async_notify(title=title, body=body) as result:
+            if result:
+                return ChannelAttempt(channel, True, "", False, started, utcnow())
+            error = _failure_summary(result)
+        return ChannelAttempt(channel, False, error, is_temporary(error), started, utcnow())
+
     async def send(self, *, recipient: str, channels: Sequence[str], title: str, body: str) -> SendOutcome:
-        """Try each channel in order; return at the first that accepts the message."""
+        """Try each channel once, in order; return at the first that accepts the message."""
         errors: list[str] = []
         last = ""
         for url in self.channels_for(channels):
-            apobj = self._load(url, recipient=recipient)
-            if apobj is None:
-                last = masked_schema(url)
-                errors.append(f"{last}: not a valid Apprise URL")
-                continue
-            last = apobj.urls(privacy=True)[0]
-            with await apobj.async_notify(title=title, body=body) as result:
-                if result:
-                    return SendOutcome(sent=True, channel=last)
-                errors.append(f"{last}: {_failure_summary(result)}")
+            tried = await self.attempt(url, recipient=recipient, title=title, body=body)
+            last = tried.channel
+            if tried.ok:
+                return SendOutcome(sent=True, channel=last)
+            errors.append(f"{last}: {tried.error}")
         return SendOutcome(sent=False, channel=last, error="; ".join(errors) or "no channel")

@@ -37,6 +37,27 @@ class NotifierSettings(ServiceSettings):
     resume_interval_seconds: float = Field(
         default=30.0, gt=0, description="How often pending deliveries left behind are picked up again."
     )
+    timer_interval_seconds: float = Field(
+        default=5.0, gt=0, description="Watchdog: the longest sleep between two looks for due timers."
+    )
+    retry_attempts: int = Field(
+        default=3, ge=1, le=10, description="Tries per channel on a temporary failure."
+    )
+    retry_backoff_seconds: float = Field(
+        default=2.0, ge=0, description="Wait before the 2nd try of a channel; doubled for each further try."
+    )
+    dispatch_concurrency: int = Field(
+        default=8, ge=1, le=64, description="Deliveries sent at once, so one slow channel blocks nobody else."
+    )
+    templates_dir: Path | None = Field(
+        default=None, description="Folder of message templates that override the shipped ones, file by file."
+    )
+    telegram_api_url: str | None = Field(
+        default=None, description="Bot API base for Apprise's tgram:// (a local Bot API server, or a test)."
+    )
+    bootstrap_api_key: str | None = Field(
+        default=None, description="When set, the directory API requires `Authorization: Bearer <key>`."
+    )
 
     @field_validator("notify_default_urls", mode="before")
     @classmethod
