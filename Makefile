@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
-.PHONY: help install up test lint typecheck fmt clean reset bench
+.PHONY: help install up test lint typecheck fmt clean reset bench bench-services eval
 
 PYTHON ?= python3
 UV_VERSION := 0.13.9
@@ -42,6 +42,16 @@ up: install ## run NATS and the four services here; Ctrl-C stops them, the data 
 test: install lint typecheck ## lint, type-check and run the whole test suite
 	@echo "==> pytest $(PYTEST_ARGS)"
 	@$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+eval: install ## classification accuracy (labelled cases) and library retrieval recall
+	@echo "==> python -m tanggap_classifier.eval"
+	@$(VENV)/bin/python -m tanggap_classifier.eval
+	@echo "==> python -m tanggap_drafter.eval"
+	@$(VENV)/bin/python -m tanggap_drafter.eval
+
+bench-services: install ## per-service benchmarks: classifications/s, library query latency at 10,000 items
+	@$(VENV)/bin/python -m tanggap_classifier.bench
+	@$(VENV)/bin/python -m tanggap_drafter.bench
 
 bench: install ## benchmark the embedded system (time to alert, throughput); BENCH="1000@100 3000@500"
 	@echo "==> python -m tanggap_runner.bench $(BENCH) (results in artifacts/bench/)"

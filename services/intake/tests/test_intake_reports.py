@@ -198,3 +198,15 @@ async def test_report_text_is_escaped_in_the_console(intake: httpx.AsyncClient) 
     assert index.status_code == 200
     assert f"/incidents/{incident_id}" in index.text
     assert "Daftar insiden" in index.text
+
+
+async def test_metrics_are_served(intake: httpx.AsyncClient) -> None:
+    await intake.post("/v1/reports", json={"unit_code": "DKI-LAPAS-CIPINANG", "text": "Ada laporan warga."})
+    body = ""
+    for _ in range(50):
+        body = (await intake.get("/metrics")).text
+        if 'tanggap_events_published_total{service="intake",subject="tanggap.report.received"}' in body:
+            break
+        await asyncio.sleep(0.1)
+    assert 'tanggap_events_published_total{service="intake",subject="tanggap.report.received"}' in body
+    assert 'tanggap_outbox_pending{service="intake"}' in body

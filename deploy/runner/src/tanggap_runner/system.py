@@ -55,7 +55,7 @@ class StateDirBusyError(RunnerError):
 
 
 def base_service(unit: str) -> str:
-    """"classifier-2" → "classifier": the service a replica runs."""
+    """The service a replica runs: classifier-2 → classifier."""
     return unit.split("-", 1)[0]
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, TypeVar
 
 import structlog
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -68,6 +68,13 @@ async def healthz(runtime: RuntimeDep) -> JSONResponse:
     connected = await runtime.broker.ping(timeout=2.0)
     status = 200 if connected else 503
     return JSONResponse({"status": "ok" if connected else "broker unreachable"}, status_code=status)
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics(runtime: RuntimeDep) -> Response:
+    """Prometheus metrics: events in and out, handler latency, outbox backlog, dead letters."""
+    body, content_type = await runtime.metrics_response()
+    return Response(body, media_type=content_type)
 
 
 @v1.get("/units", response_model=list[UnitOut], tags=["reference"])
