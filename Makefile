@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
-.PHONY: help install up test lint typecheck fmt clean reset bench bench-services eval
+.PHONY: help install up test browser lint typecheck fmt clean reset bench bench-services eval
 
 PYTHON ?= python3
 UV_VERSION := 0.13.9
@@ -39,7 +39,15 @@ up: install ## run NATS and the four services here; Ctrl-C stops them, the data 
 	@echo "==> starting Tanggap (python -m tanggap_runner up)"
 	@$(VENV)/bin/python -m tanggap_runner up
 
-test: install lint typecheck ## lint, type-check and run the whole test suite
+browser: ## make sure Debian's chromium is there for the browser tests (Playwright drives it)
+	@if command -v chromium >/dev/null 2>&1; then echo "==> chromium: $$(command -v chromium)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "==> installing Debian's chromium for the browser tests (apt-get, a minute or two)"; \
+		apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+			&& echo "==> chromium: $$(command -v chromium)"; \
+	else echo "==> no chromium and no way to install it here (needs root and apt-get): browser tests will be skipped"; fi
+
+test: install lint typecheck browser ## lint, type-check and run the whole test suite
 	@echo "==> pytest $(PYTEST_ARGS)"
 	@$(VENV)/bin/pytest $(PYTEST_ARGS)
 
