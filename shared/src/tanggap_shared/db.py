@@ -14,6 +14,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from tanggap_shared.events import EventBase, utcnow
+from tanggap_shared.tracing import current_trace_context
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -137,6 +138,9 @@ async def already_applied(session: AsyncSession, consumer: str, event_id: uuid.U
 
 def add_to_outbox(session: AsyncSession, event: EventBase) -> None:
     """Stage an event for publishing once the current transaction commits."""
+    trace = current_trace_context()
+    if trace and not event.trace_context:
+        event = event.model_copy(update={"trace_context": trace})
     session.add(
         OutboxEntry(event_id=str(event.event_id), subject=event.subject, payload=event.model_dump_json())
     )

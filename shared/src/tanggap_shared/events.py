@@ -139,6 +139,9 @@ class EventBase(_Model):
     incident_id: uuid.UUID
     causation_id: uuid.UUID | None = None
     producer: str
+    trace_context: dict[str, str] = Field(
+        default={}, description="W3C trace headers of the span that produced the event (tracing on)."
+    )
 
     @property
     def subject(self) -> str:

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tanggap_shared.db import OutboxEntry
 from tanggap_shared.events import SUBJECT_PREFIX, Event, parse_event
 from tanggap_shared.metrics import EVENTS_CONSUMED, EVENTS_PUBLISHED, HANDLER_SECONDS
+from tanggap_shared.tracing import attached
 
 STREAM_NAME = "TANGGAP"
 DLQ_STREAM_NAME = "TANGGAP_DLQ"
@@ -66,7 +67,7 @@ log = structlog.get_logger("tanggap.messaging")
 Handler = Callable[[Event, NatsMessage], Awaitable[None]]
 
 
-def make_broker(url: str, *, graceful_timeout: float = 15.0) -> NatsBroker:
+def make_broker(url: str, *, graceful_timeout: float = 15.0, middlewares: Sequence[Any] = ()) -> NatsBroker:
     """A NATS broker without FastStream's per-message access log (we log our own, with context).
 
     `url` may list several servers of a cluster, comma-separated; the client fails over between them.
@@ -79,6 +80,7 @@ def make_broker(url: str, *, graceful_timeout: float = 15.0) -> NatsBroker:
         max_reconnect_attempts=-1,
         reconnect_time_wait=1,
         connect_timeout=2,
+        middlewares=tuple(middlewares),
     )
 
 
@@ -294,17 +296,26 @@ class OutboxRelay:
                 )
             ).all()
             for row in rows:
-                await self._broker.publish(
-                    row.payload.encode(),
-                    row.subject,
-                    headers={"Nats-Msg-Id": row.event_id, "content-type": "application/json"},
-                    stream=STREAM_NAME,
-                    timeout=5.0,
-                )
+                with attached(_trace_of(row.payload)):
+                    await self._broker.publish(
+                        row.payload.encode(),
+                        row.subject,
+                        headers={"Nats-Msg-Id": row.event_id, "content-type": "application/json"},
+                        stream=STREAM_NAME,
+                        timeout=5.0,
+                    )
                 row.published_at = datetime.now(UTC)
                 EVENTS_PUBLISHED.labels(self._service, row.subject).inc()
             self.published += len(rows)
             return len(rows)
+
+
+def _trace_of(payload: str) -> dict[str, str]:
+    """The trace context an outbox row was created in; parsing is skipped when tracing never touched it."""
+    if '"traceparent"' not in payload:
+        return {}
+    carrier = json.loads(payload).get("trace_context") or {}
+    return {str(k): str(v) for k, v in carrier.items()}
 
 
 def dlq_entry(headers: dict[str, str], body: bytes) -> dict[str, object]:

@@ -11,7 +11,10 @@ import structlog
 import uvicorn
 from faststream.asgi import AsgiFastStream, AsgiResponse, get, make_ping_asgi
 from faststream.nats import NatsBroker
+from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from faststream.specification import AsyncAPI
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SpanExporter
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tanggap_shared.db import create_schema, make_engine, make_session_factory
@@ -19,6 +22,7 @@ from tanggap_shared.logging import configure_logging
 from tanggap_shared.messaging import DLQ_STREAM_NAME, OutboxRelay, make_broker, prepare_broker
 from tanggap_shared.metrics import DEAD_LETTER_DEPTH, OUTBOX_PENDING, render
 from tanggap_shared.settings import ServiceSettings
+from tanggap_shared.tracing import make_tracer_provider, tracing_enabled
 
 log = structlog.get_logger("tanggap.runtime")
 
@@ -36,16 +40,22 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     relay: OutboxRelay
     write_lock: AbstractAsyncContextManager[Any]
+    tracer: TracerProvider | None = None
     _opened: bool = field(default=False, init=False)
 
     @classmethod
-    def build(cls, settings: ServiceSettings) -> "Runtime":
-        broker = make_broker(settings.broker_url)
+    def build(cls, settings: ServiceSettings, *, span_exporter: SpanExporter | None = None) -> "Runtime":
+        tracer: TracerProvider | None = None
+        middlewares: list[Any] = []
+        if span_exporter is not None or tracing_enabled(settings.tracing):
+            tracer = make_tracer_provider(settings.service_name, span_exporter)
+            middlewares.append(NatsTelemetryMiddleware(tracer_provider=tracer))
+        broker = make_broker(settings.broker_url, middlewares=middlewares)
         engine = make_engine(settings.resolved_database_url())
         sessions = make_session_factory(engine)
         write_lock = single_writer(engine)
         relay = OutboxRelay(sessions, broker, service=settings.service_name, write_lock=write_lock)
-        return cls(settings, broker, engine, sessions, relay, write_lock)
+        return cls(settings, broker, engine, sessions, relay, write_lock, tracer)
 
     async def open(self, schema: SchemaStep = create_schema) -> None:
         """Prepare the schema, connect the broker, declare the streams, start the relay.
@@ -82,6 +92,8 @@ class Runtime:
     async def dispose(self) -> None:
         """Close database connections; call after the broker stopped, when no handler runs any more."""
         await self.engine.dispose()
+        if self.tracer is not None:
+            self.tracer.shutdown()  # flushes spans still batched
 
     async def close(self) -> None:
         await self.stop_relay()

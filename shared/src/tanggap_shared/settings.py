@@ -29,6 +29,9 @@ class ServiceSettings(BaseSettings):
     log_json: bool | None = Field(default=None, description="JSON logs; default: JSON unless on a terminal.")
     max_deliveries: int = Field(default=5, ge=1, description="Attempts before a message is dead-lettered.")
     ack_wait_seconds: float = Field(default=60.0, gt=0)
+    tracing: bool = Field(
+        default=False, description="OpenTelemetry spans (also on when OTEL_EXPORTER_OTLP_ENDPOINT is set)."
+    )
     link_secret: str | None = Field(
         default=None, description="Signs links people click; default: a secret kept in the state folder."
     )
