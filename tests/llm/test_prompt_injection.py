@@ -10,18 +10,17 @@ phone number. Whatever a report says:
 """
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI, Request
 
 from tanggap_runner.nats import free_port
 from tanggap_runner.system import System
+
+from .standin import ModelStandIn, llm_env
 
 pytestmark = pytest.mark.e2e
 
@@ -49,63 +48,19 @@ OBEDIENT_FACTS = {
 }
 
 
-class ModelStandIn:
-    """A tiny OpenAI-compatible chat completions server that records what it is sent."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-        self.port = free_port()
-        app = FastAPI()
-
-        @app.post("/v1/chat/completions")
-        async def complete(request: Request) -> dict[str, Any]:
-            body = await request.json()
-            self.requests.append(body)
-            content = (
-                OBEDIENT_FACTS if "Ekstrak" in body["messages"][1]["content"] else {"text": OBEDIENT_DRAFT}
-            )
-            return {
-                "id": "chatcmpl-standin",
-                "object": "chat.completion",
-                "created": int(time.time()),
-                "model": body.get("model", "standin"),
-                "choices": [
-                    {
-                        "index": 0,
-                        "finish_reason": "stop",
-                        "message": {"role": "assistant", "content": json.dumps(content)},
-                    }
-                ],
-                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-            }
-
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> "ModelStandIn":
-        self.thread.start()
-        while not self.server.started:
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+def _obedient(body: dict[str, Any]) -> dict[str, Any]:
+    return OBEDIENT_FACTS if "Ekstrak" in body["messages"][1]["content"] else {"text": OBEDIENT_DRAFT}
 
 
 @pytest.fixture(scope="module")
 def model() -> Iterator[ModelStandIn]:
-    with ModelStandIn() as standin:
+    with ModelStandIn(_obedient) as standin:
         yield standin
 
 
 @pytest.fixture(scope="module")
 def system(model: ModelStandIn, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    llm = {
-        "OPENAI_BASE_URL": f"http://127.0.0.1:{model.port}/v1",
-        "OPENAI_API_KEY": "standin",
-        "TANGGAP_LLM_MODEL": "standin",
-    }
+    llm = llm_env(model.url)
     with System(
         tmp_path_factory.mktemp("injection"),
         http_port=free_port(),
