@@ -86,20 +86,47 @@ class Composer:
             query, categories_of(event), kinds=[kind.value], reuse=reuse, scope=scope, limit=limit
         )
 
+    @property
+    def uses_llm(self) -> bool:
+        return self._llm is not None
+
+    async def templates(
+        self,
+        event: IncidentClassified,
+        kinds: Sequence[DraftKind],
+        extras: Mapping[DraftKind, Extra] | None = None,
+    ) -> tuple[list[Draft], Material | None]:
+        """Checked template drafts, and the material an LLM would improve them with."""
+        if not kinds:
+            return [], None
+        material = await self.material(event, kinds)
+        # Rendering and checking is CPU work (stemming, regexes); off the event loop.
+        return await asyncio.to_thread(compose_drafts, event, material, kinds, extras), material
+
+    async def improvements(
+        self,
+        event: IncidentClassified,
+        material: Material | None,
+        templates: list[Draft],
+        extras: Mapping[DraftKind, Extra] | None = None,
+    ) -> list[Draft]:
+        """The LLM's versions of the templates that it managed before the deadline (checked too)."""
+        if self._llm is None or material is None or not templates:
+            return []
+        improved = await self._improve(event, material, templates, extras or {})
+        return [d for d in improved if d.method == "llm"]
+
     async def drafts(
         self,
         event: IncidentClassified,
         kinds: Sequence[DraftKind],
         extras: Mapping[DraftKind, Extra] | None = None,
     ) -> list[Draft]:
-        if not kinds:
-            return []
-        material = await self.material(event, kinds)
-        # Rendering and checking is CPU work (stemming, regexes); off the event loop.
-        drafts = await asyncio.to_thread(compose_drafts, event, material, kinds, extras)
-        if self._llm is None:
-            return drafts
-        return await self._improve(event, material, drafts, extras or {})
+        """One draft per kind: the LLM's where it answered in time, else the template."""
+        templates, material = await self.templates(event, kinds, extras)
+        if self._llm is None or material is None:
+            return templates
+        return await self._improve(event, material, templates, extras or {})
 
     async def _improve(
         self,

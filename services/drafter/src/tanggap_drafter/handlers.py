@@ -42,6 +42,7 @@ log = structlog.get_logger("tanggap.drafter")
 
 SERVICE = "drafter"
 CONSUMER = "drafter.incident_classified"
+CONSUMER_LLM = "drafter.incident_classified.llm"
 REQUESTED = "drafter.draft_requested"
 REVIEWED = "drafter.draft_reviewed"
 CLOSED = "drafter.incident_closed"
@@ -110,7 +111,9 @@ def _store_snapshot(session: AsyncSession, row: IncidentSnapshot | None, event: 
 
 
 def _propose(session: AsyncSession, cause: uuid.UUID, incident: IncidentClassified, draft: Draft) -> None:
-    draft_id = derive_event_id(cause, SERVICE, draft.kind.value)
+    # An LLM draft is published beside its template (which went out first), under ids of its own.
+    variant = () if draft.method == "template" else (draft.method,)
+    draft_id = derive_event_id(cause, SERVICE, draft.kind.value, *variant)
     session.add(
         DraftRow(
             id=str(draft_id),
@@ -127,7 +130,7 @@ def _propose(session: AsyncSession, cause: uuid.UUID, incident: IncidentClassifi
     add_to_outbox(
         session,
         DraftProposed(
-            event_id=derive_event_id(cause, SERVICE, "draft.proposed", draft.kind.value),
+            event_id=derive_event_id(cause, SERVICE, "draft.proposed", draft.kind.value, *variant),
             causation_id=cause,
             incident_id=incident.incident_id,
             producer=SERVICE,
@@ -168,17 +171,31 @@ def make_incident_classified_handler(deps: Deps) -> Handler:
         kinds = [] if unchanged else deps.plan.kinds_for(event)
         attached = [k.value for k in kinds if k != DraftKind.ESCALATION_REPORT]
         extras = {DraftKind.ESCALATION_REPORT: Extra(values={"attached": attached})}
-        drafts = await deps.composer.drafts(event, kinds, extras)
+        # Phase 1: the template drafts go out at once, so a slow or absent LLM never delays them.
+        drafts, material = await deps.composer.templates(event, kinds, extras)
         async with deps.runtime.unit_of_work() as session:
-            if await already_applied(session, CONSUMER, event.event_id):
-                log.info("drafter.duplicate_skipped")
-                return
-            _store_snapshot(session, await _snapshot(session, event.incident_id), event)
-            for draft in drafts:
-                _propose(session, event.event_id, event, draft)
+            fresh = not await already_applied(session, CONSUMER, event.event_id)
+            if fresh:
+                _store_snapshot(session, await _snapshot(session, event.incident_id), event)
+                for draft in drafts:
+                    _propose(session, event.event_id, event, draft)
+        if fresh:
+            _logged(drafts, "drafter.drafts_proposed")
+        else:
+            log.info("drafter.duplicate_skipped")
         if unchanged:
             log.info("drafter.reclassified_without_change")
-        _logged(drafts, "drafter.drafts_proposed")
+        # Phase 2: the LLM's versions follow as further drafts; a redelivery completes whichever phase is
+        # missing.
+        if not deps.composer.uses_llm or not drafts:
+            return
+        improved = await deps.composer.improvements(event, material, drafts, extras)
+        async with deps.runtime.unit_of_work() as session:
+            if await already_applied(session, CONSUMER_LLM, event.event_id):
+                return
+            for draft in improved:
+                _propose(session, event.event_id, event, draft)
+        _logged(improved, "drafter.llm_drafts_proposed")
 
     return on_incident_classified
 
