@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -21,6 +21,8 @@ import httpx
 import nats
 import pytest
 import yaml
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from tanggap_runner.nats import NatsServer, free_port
 from tanggap_shared.contracts import Category
@@ -164,12 +166,32 @@ async def test_a_timer_pending_when_the_notifier_is_killed_escalates_once_after_
         notifier.stop()
 
 
+@pytest.fixture
+async def shared_database(tmp_path: Path) -> AsyncIterator[str]:
+    """The database both processes share: a throwaway PostgreSQL database when TANGGAP_TEST_POSTGRES_URL is
+    set (created and dropped here, so no earlier run's directory or deliveries can leak in), else SQLite."""
+    server = os.environ.get("TANGGAP_TEST_POSTGRES_URL")
+    if not server:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"
+        return
+    name = f"tanggap_notifier_test_{uuid.uuid4().hex[:12]}"
+    admin = create_async_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f"CREATE DATABASE {name}"))
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+        async with admin.connect() as conn:
+            await conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    finally:
+        await admin.dispose()
+
+
 async def test_two_processes_on_one_database_page_each_person_once(
-    env: dict[str, str], tmp_path: Path
+    env: dict[str, str], tmp_path: Path, shared_database: str
 ) -> None:
     state = tmp_path / "state"
     state.mkdir()
-    shared = os.environ.get("TANGGAP_TEST_POSTGRES_URL") or f"sqlite+aiosqlite:///{state / 'shared.db'}"
+    shared = shared_database
     # The packaged policy (15 minutes to acknowledge): only the first pages are counted here.
     env = {k: v for k, v in env.items() if k != "TANGGAP_ROUTING_FILE"}
     env |= {"TANGGAP_DATABASE_URL": shared, "TANGGAP_CONSUMER_BATCH": "2"}
