@@ -20,6 +20,7 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -132,6 +133,7 @@ async def post_reports(client: httpx.AsyncClient, scenario: Scenario, say: Any) 
     # Reports about one event at one unit join one incident; spreading them over every known unit and
     # several kinds of event keeps most of them separate incidents, which is what is measured.
     units = [u["code"] for u in (await client.get("/v1/units")).json()]
+    run_id = uuid.uuid4().hex[:8]
     sent: list[Sent] = []
     refused = 0
     interval = 1.0 / scenario.rate
@@ -141,7 +143,18 @@ async def post_reports(client: httpx.AsyncClient, scenario: Scenario, say: Any) 
         nonlocal refused
         _, text = REPORTS[i % len(REPORTS)]
         unit = units[i % len(units)]
-        r = await client.post("/v1/reports", json={"unit_code": unit, "text": f"{text} (laporan {i})"})
+        body = {"unit_code": unit, "text": f"{text} (laporan {i})"}
+        # A client retries a dropped connection with the same Idempotency-Key: never a second report.
+        headers = {"Idempotency-Key": f"bench-{run_id}-{i}"}
+        for attempt in range(3):
+            try:
+                r = await client.post("/v1/reports", json=body, headers=headers)
+                break
+            except httpx.TransportError:
+                if attempt == 2:
+                    refused += 1
+                    return
+                await asyncio.sleep(0.2 * (attempt + 1))
         if r.status_code == 202:
             sent.append(Sent(r.json()["incident_id"], datetime.now().astimezone()))
         else:
