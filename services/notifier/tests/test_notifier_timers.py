@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 
 from tanggap_notifier.models import Delivery, Timer
@@ -86,6 +87,13 @@ async def test_an_unacknowledged_page_escalates_to_the_deputy_then_stops(
 async def test_an_acknowledgement_stops_the_escalation(service_factory: Any, team_file: Path) -> None:
     service = await service_factory(directory_file=team_file)
     event = classified(level=3)
+    acks_before = REGISTRY.get_sample_value("tanggap_time_to_acknowledge_seconds_count") or 0.0
+    sent_before = (
+        REGISTRY.get_sample_value(
+            "tanggap_delivery_attempts_total", {"channel": "tanggapfile", "result": "sent"}
+        )
+        or 0.0
+    )
     await service.handler(event, None)
     humas = next(r for r in await deliveries(service, event.incident_id) if r.person_id == "humas")
     ack = NotificationAcknowledged(
@@ -104,6 +112,13 @@ async def test_an_acknowledgement_stops_the_escalation(service_factory: Any, tea
     acked = next(r for r in rows if r.person_id == "humas")
     assert acked.acknowledged_by == "Contoh: Humas Cipinang"
     assert acked.acknowledged_at is not None
+    # Metrics: at least the four pages went through the file sink; one time-to-acknowledge observation.
+    sent_after = REGISTRY.get_sample_value(
+        "tanggap_delivery_attempts_total", {"channel": "tanggapfile", "result": "sent"}
+    )
+    assert sent_after is not None
+    assert sent_after >= sent_before + 4
+    assert REGISTRY.get_sample_value("tanggap_time_to_acknowledge_seconds_count") == acks_before + 1
     (escalation,) = [t for t in await timers(service, event.incident_id) if t.kind == "escalation"]
     assert escalation.status == "cancelled"
 

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tanggap_notifier.deliveries import AckLinks, outcome_events
 from tanggap_notifier.directory import Person
 from tanggap_notifier.messages import ACK_PLACEHOLDER, ROLE_LABELS
+from tanggap_notifier.metrics import DELIVERY_ATTEMPTS, channel_type
 from tanggap_notifier.models import Attempt, Delivery, DeliveryStatus, PersonRow
 from tanggap_notifier.notices import delivery_id
 from tanggap_notifier.people import person_of
@@ -200,6 +201,8 @@ class Dispatcher:
                     finished_at=tried.finished_at,
                 )
             )
+        result = "sent" if tried.ok else ("temporary_failure" if tried.temporary else "failed")
+        DELIVERY_ATTEMPTS.labels(channel_type(tried.channel), result).inc()
         log.info(
             "notifier.attempt",
             delivery_id=row.id,

@@ -28,6 +28,7 @@ from tanggap_notifier.incidents import (
     view_of_classified,
 )
 from tanggap_notifier.messages import IncidentView, MessageRenderer, draft_label
+from tanggap_notifier.metrics import TIME_TO_ACKNOWLEDGE
 from tanggap_notifier.models import Delivery, IncidentState, TimerKind
 from tanggap_notifier.notices import Notice, stage
 from tanggap_notifier.people import load_directory_from_db
@@ -195,6 +196,8 @@ class RoutingHandler:
         if row.acknowledged_at is None:
             row.acknowledged_at = event.occurred_at
             row.acknowledged_by = event.acknowledged_by[:200]
+            if row.sent_at is not None:
+                TIME_TO_ACKNOWLEDGE.observe(max(0.0, (event.occurred_at - row.sent_at).total_seconds()))
         stopped = await cancel(session, chain_id=row.chain_id, kinds=(TimerKind.ESCALATION,))
         log.info("notifier.acknowledged", delivery_id=row.id, escalations_stopped=stopped)
 
