@@ -187,7 +187,10 @@ async def collect(
 
     async def fetch(incident_id: str) -> None:
         async with sem:
-            body = (await client.get(f"/v1/incidents/{incident_id}")).json()
+            try:
+                body = (await client.get(f"/v1/incidents/{incident_id}")).json()
+            except httpx.TransportError:
+                return  # read again on the next round
         if _done(body):
             final[incident_id] = body
             pending.discard(incident_id)
@@ -231,7 +234,9 @@ async def run_scenario(scenario: Scenario, say: Any) -> ScenarioResult:
         env = {"TANGGAP_LOG_LEVEL": "WARNING"}
         with System(Path(state), env=env, progress=lambda _m: None) as system:
             floor = await jetstream_floor(system.broker_url)
-            limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+            # Idle connections expire before uvicorn's 5 s keep-alive does: reusing one the server is closing
+            # is a client-side race (httpx.ReadError), not a refusal.
+            limits = httpx.Limits(max_connections=200, max_keepalive_connections=200, keepalive_expiry=2.0)
             async with httpx.AsyncClient(base_url=system.base_url, timeout=60, limits=limits) as client:
                 t0 = time.perf_counter()
                 sent, refused = await post_reports(client, scenario, say)
