@@ -7,6 +7,7 @@ strategies are driven with Hypothesis directly: schemathesis' lazy pytest plugin
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -53,3 +54,26 @@ def test_no_generated_request_makes_the_api_fail(intake: System) -> None:
         no_server_error()
     assert "POST /v1/reports" in calls
     assert calls["POST /v1/reports"] >= EXAMPLES_PER_OPERATION // 2, calls
+
+
+@pytest.mark.parametrize("depth", [100, 5_000, 30_000])
+def test_deeply_nested_bodies_are_refused_cleanly(intake: System, depth: int) -> None:
+    body = b'{"unit_code": "DKI-LAPAS-CIPINANG", "text": "x", "facts": ' + b"[" * depth + b"]" * depth + b"}"
+    response = httpx.post(
+        f"{intake.base_url}/v1/reports",
+        content=body,
+        headers={"content-type": "application/json"},
+        timeout=10,
+    )
+    assert 400 <= response.status_code < 500, response.text
+    assert response.json()["message"]
+
+
+def test_oversized_bodies_are_refused_before_they_are_read(intake: System) -> None:
+    big = b'{"unit_code": "DKI-LAPAS-CIPINANG", "text": "' + b"x" * 2_000_000 + b'"}'
+    response = httpx.post(
+        f"{intake.base_url}/v1/reports", content=big, headers={"content-type": "application/json"}, timeout=10
+    )
+    assert response.status_code == 413
+    assert "larger than" in response.json()["message"]
+    assert httpx.get(f"{intake.base_url}/healthz", timeout=5).status_code == 200
