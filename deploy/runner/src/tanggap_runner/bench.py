@@ -173,7 +173,14 @@ async def post_reports(client: httpx.AsyncClient, scenario: Scenario, say: Any) 
 
 
 def _done(incident: dict[str, Any]) -> bool:
-    return bool(incident["level"] and incident["drafts"] and incident["notifications"])
+    """Classified, drafted, and announced where announcing is due: level 1 goes into the daily digest and
+    routine news pages nobody, so those are done once classified and drafted."""
+    if not incident["level"]:
+        return False
+    if incident["crisis"] is False:
+        return True
+    pages = incident["level"] > 1
+    return bool(incident["drafts"]) and (bool(incident["notifications"]) or not pages)
 
 
 async def collect(
