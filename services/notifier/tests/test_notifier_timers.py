@@ -9,9 +9,10 @@ from typing import Any
 from prometheus_client import REGISTRY
 from sqlalchemy import select
 
-from tanggap_notifier.models import Delivery, Timer
+from tanggap_notifier.models import Delivery, DigestItem, Timer
 from tanggap_shared.contracts import Category, DraftKind
 from tanggap_shared.events import (
+    DraftProposed,
     DraftReviewed,
     IncidentClassified,
     NotificationAcknowledged,
@@ -171,3 +172,30 @@ async def test_two_watchdogs_racing_fire_each_timer_once(service_factory: Any, t
     assert sum(fired) == 1
     escalated = [r for r in await deliveries(first, event.incident_id) if r.kind == "escalation"]
     assert len(escalated) == 1
+
+
+async def test_a_wave_of_incidents_never_silences_a_new_crisis(service_factory: Any, team_file: Path) -> None:
+    """Past the rate limit, approval requests wait in the digest, but every new crisis still pages at once."""
+    service = await service_factory(directory_file=team_file)
+    wave = [classified(level=3) for _ in range(9)]  # 9 new crises for one team: above 6 pages in 10 minutes
+    for event in wave:
+        await service.handler(event, None)
+        proposal = DraftProposed(
+            incident_id=event.incident_id,
+            producer="drafter",
+            draft_id=uuid.uuid4(),
+            kind=DraftKind.HOLDING_STATEMENT,
+            level=3,
+            unit=CIPINANG,
+            text="…",
+            method="template",
+        )
+        await service.handler(proposal, None)
+    for event in wave:
+        pages = [r for r in await deliveries(service, event.incident_id) if r.kind == "incident_new"]
+        assert {r.person_id for r in pages} == {"ketua", "humas", "sup", "pusat"}, event.incident_id
+        assert all(r.status == "sent" for r in pages)
+    async with service.runtime.sessions() as session:
+        held = (await session.scalars(select(DigestItem).where(DigestItem.reason == "rate_limit"))).all()
+    assert held, "the approval requests beyond the limit wait in the digest"
+    assert {item.kind for item in held} == {"draft_proposed"}

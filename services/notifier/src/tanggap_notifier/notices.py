@@ -121,7 +121,7 @@ async def _hold_reason(
     if level in policy.digest.levels and notice.kind != "escalation":
         return "level"
     limit = policy.rate_limit
-    if level >= limit.exempt_from_level:
+    if level >= limit.exempt_from_level or notice.kind in limit.exempt_kinds:
         return ""
     since = now - timedelta(minutes=limit.window_minutes)
     return "rate_limit" if await recent_pages(session, person_id, since) >= limit.max_messages else ""

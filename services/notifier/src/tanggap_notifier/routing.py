@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Literal, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from tanggap_notifier.directory import Directory, Person
 from tanggap_shared.contracts import DraftKind, Role, Tier
@@ -100,6 +100,18 @@ class RateLimit(BaseModel):
     exempt_from_level: int = Field(
         ge=1, le=5, description="Pages of this level and above are never held back (5: none exempt)."
     )
+    exempt_kinds: list[str] = Field(
+        default=["incident_new", "level_raised", "escalation", "deadline_missed"],
+        description="Notices never held back: a crisis reaches its team at once, whatever else is queued.",
+    )
+
+    @field_validator("exempt_kinds")
+    @classmethod
+    def _known_kinds(cls, kinds: list[str]) -> list[str]:
+        unknown = sorted(set(kinds) - set(NOTICE_KINDS))
+        if unknown:
+            raise ValueError(f"unknown notice kinds {unknown}; known: {', '.join(NOTICE_KINDS)}")
+        return kinds
 
 
 class Digest(BaseModel):
