@@ -3,6 +3,7 @@ TANGGAP_TEST_POSTGRES_URL is set, on PostgreSQL too (a throwaway database per te
 
 import asyncio
 import os
+import re
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,12 +19,31 @@ from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from tanggap_intake import readmodel
+from tanggap_intake.access import UserRole
+from tanggap_intake.accounts import NewUser, create_user
 from tanggap_intake.app import create_app
 from tanggap_intake.migrate import intake_tables
 from tanggap_intake.settings import IntakeSettings
 from tanggap_runner.nats import NatsServer, free_port
-from tanggap_shared.contracts import Role, Tier
-from tanggap_shared.events import Event, EventBase, NotificationSent, Recipient, parse_event, subject_for
+from tanggap_shared.contracts import Category, DraftKind, Role, Tier
+from tanggap_shared.events import (
+    CrisisTeamFormed,
+    DraftProposed,
+    Event,
+    EventBase,
+    Finding,
+    IncidentClassified,
+    LibraryRef,
+    NotificationSent,
+    Reason,
+    Recipient,
+    ReportSnapshot,
+    TeamMember,
+    UnitRef,
+    parse_event,
+    subject_for,
+    utcnow,
+)
 from tanggap_shared.runtime import Runtime
 
 IntakeFactory = Callable[..., Any]
@@ -59,7 +79,12 @@ async def running_intake(settings: IntakeSettings) -> AsyncIterator[httpx.AsyncC
         yield client
 
 
+ADMIN_PASSWORD = "admin-untuk-uji-1"
+PASSWORD = "kata-sandi-uji-1"
+
+
 def intake_settings(server: NatsServer, state_dir: Path, **overrides: Any) -> IntakeSettings:
+    overrides.setdefault("admin_password", ADMIN_PASSWORD)
     return IntakeSettings(broker_url=server.url, state_dir=state_dir, http_port=free_port(), **overrides)
 
 
@@ -198,4 +223,134 @@ def notification_sent(incident_id: str, name: str, role: Role = Role.KETUA) -> N
         channel="tanggap-file",
         trigger_event_id=uuid.uuid4(),
         trigger_type="incident.classified",
+    )
+
+
+# ---- people and the console -----------------------------------------------------------------------
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_LOGIN_CSRF = re.compile(r'name="login_csrf" value="([^"]+)"')
+
+
+async def add_user(
+    client: httpx.AsyncClient,
+    username: str,
+    role: UserRole,
+    *,
+    unit: str | None = None,
+    region: str | None = None,
+    name: str | None = None,
+) -> None:
+    async with runtime_of(client).unit_of_work() as session:
+        await create_user(
+            session,
+            NewUser(
+                username=username,
+                name=name or username.title(),
+                role=role,
+                password=PASSWORD,
+                unit_code=unit,
+                region_code=region,
+            ),
+        )
+
+
+class Console:
+    """A browser-like client: its own cookie jar, logged in, with the session's CSRF token."""
+
+    def __init__(self, client: httpx.AsyncClient, csrf: str) -> None:
+        self.client = client
+        self.csrf = csrf
+
+    async def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.client.get(path, **kwargs)
+
+    async def post(self, path: str, data: dict[str, Any] | None = None, **kwargs: Any) -> httpx.Response:
+        return await self.client.post(path, data={"csrf_token": self.csrf, **(data or {})}, **kwargs)
+
+
+async def log_in(client: httpx.AsyncClient, username: str, password: str) -> httpx.Response:
+    form = await client.get("/login")
+    token = _LOGIN_CSRF.search(form.text)
+    assert token, form.text[:500]
+    return await client.post(
+        "/login", data={"username": username, "password": password, "login_csrf": token.group(1)}
+    )
+
+
+@asynccontextmanager
+async def console(
+    intake: httpx.AsyncClient, username: str = "admin", password: str | None = None
+) -> AsyncIterator[Console]:
+    password = password or (ADMIN_PASSWORD if username == "admin" else PASSWORD)
+    async with httpx.AsyncClient(base_url=str(intake.base_url), timeout=10) as client:
+        answer = await log_in(client, username, password)
+        assert answer.status_code == 303, answer.text[:500]
+        page = await client.get("/account")
+        token = _CSRF.search(page.text)
+        assert token, page.text[:500]
+        yield Console(client, token.group(1))
+
+
+# ---- events of the other services, for building a complete incident ------------------------------
+
+
+def unit_ref(code: str = "DKI-LAPAS-CIPINANG") -> UnitRef:
+    region = code.split("-", 1)[0]
+    return UnitRef(code=code, name=code, type="Lapas", region=region)
+
+
+def classified_event(incident_id: str, level: int, *, code: str = "DKI-LAPAS-CIPINANG") -> IncidentClassified:
+    return IncidentClassified(
+        incident_id=uuid.UUID(incident_id),
+        producer="classifier",
+        unit=unit_ref(code),
+        report=ReportSnapshot(report_id=uuid.uuid4(), text="x", received_at=utcnow()),
+        crisis=True,
+        level=level,
+        category=Category.UNREST,
+        reasons=[Reason(code="r1", text="Kerusuhan di dalam UPT", level=level, triggers=["ricuh"])],
+        deadlines={"holding_statement": 60, "press_release": 180},
+        policy_version="test-1",
+    )
+
+
+def draft_event(
+    incident_id: str,
+    kind: DraftKind = DraftKind.HOLDING_STATEMENT,
+    text: str = "UPT menyampaikan keprihatinan atas kejadian ini. [waktu kejadian]",
+    *,
+    code: str = "DKI-LAPAS-CIPINANG",
+    findings: list[Finding] | None = None,
+) -> DraftProposed:
+    return DraftProposed(
+        incident_id=uuid.UUID(incident_id),
+        producer="drafter",
+        draft_id=uuid.uuid4(),
+        kind=kind,
+        level=3,
+        unit=unit_ref(code),
+        text=text,
+        method="template",
+        sources=[LibraryRef(id="lib-1", title="Pernyataan awal kerusuhan", score=0.8)],
+        findings=findings or [],
+    )
+
+
+def team_event(incident_id: str, level: int = 3) -> CrisisTeamFormed:
+    return CrisisTeamFormed(
+        incident_id=uuid.UUID(incident_id),
+        producer="notifier",
+        level=level,
+        members=[
+            TeamMember(
+                recipient=Recipient(person_id="k1", name="Kalapas Uji", role=Role.KETUA, tier=Tier.UPT)
+            ),
+            TeamMember(
+                recipient=Recipient(
+                    person_id="s1", name="Kadivpas Uji", role=Role.SUPERVISOR, tier=Tier.REGION
+                )
+            ),
+        ],
+        gaps=["juru_bicara: belum ada di direktori"],
     )

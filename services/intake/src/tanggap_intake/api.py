@@ -8,19 +8,30 @@ from typing import Annotated, Any, TypeVar
 import structlog
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tanggap_intake import decisions
-from tanggap_intake.auth import require_api_key
-from tanggap_intake.errors import IdempotencyConflict
-from tanggap_intake.models import ChannelMessage, MediaTally
+from tanggap_intake import decisions, guards
+from tanggap_intake.access import Principal, ScopeKind, unit_filter
+from tanggap_intake.actions import (
+    actor,
+    close_as,
+    merge_as,
+    override_as,
+    phase_as,
+    request_draft_as,
+    review_as,
+)
+from tanggap_intake.auth import PrincipalDep, api_principal
+from tanggap_intake.errors import IdempotencyConflict, NotAllowed
+from tanggap_intake.models import ChannelMessage, Incident, MediaTally
 from tanggap_intake.queries import get_incident, list_incidents, list_units
 from tanggap_intake.reports import (
     accept_report,
     replay_idempotent,
     request_fingerprint,
+    resolve_unit,
     split_report,
     update_report,
 )
@@ -34,11 +45,13 @@ from tanggap_intake.schemas import (
     IncidentOut,
     IncidentSummary,
     LevelOverrideIn,
+    MeOut,
     MergeIn,
     PhaseIn,
     ReportAccepted,
     ReportChanged,
     ReportIn,
+    ReportOut,
     ReportPatch,
     ReviewIn,
     SplitIn,
@@ -52,7 +65,7 @@ T = TypeVar("T")
 log = structlog.get_logger("tanggap.intake.api")
 
 router = APIRouter()
-v1 = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key)])
+v1 = APIRouter(prefix="/v1", dependencies=[Depends(api_principal)])
 
 
 def runtime_of(request: Request) -> Runtime:
@@ -86,15 +99,38 @@ async def units(
         return await list_units(session, region=region)
 
 
+@v1.get("/me", response_model=MeOut, tags=["access"])
+async def me(principal: PrincipalDep) -> MeOut:
+    """Who the credentials belong to, with the role and the scope they give."""
+    return MeOut(
+        kind=principal.kind.value,
+        name=principal.name,
+        role=principal.role.value,
+        scope=principal.scope.value,
+        unit_code=principal.unit_code,
+        region_code=principal.region_code,
+    )
+
+
 @v1.post("/reports", status_code=202, response_model=ReportAccepted, tags=["reports"])
 async def post_report(
     body: ReportIn,
     request: Request,
     runtime: RuntimeDep,
+    principal: PrincipalDep,
     idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
 ) -> ReportAccepted:
     """Accept a report; it is stored before this answers, and published as soon as the broker takes it."""
     settings: IntakeSettings = request.app.state.settings
+    async with runtime.sessions() as session:
+        unit = await resolve_unit(session, body.unit_code)
+        if not principal.sees(unit.code, unit.region):
+            raise NotAllowed(
+                f"You may report only for {principal.scope_label}; {unit.code} is outside it.",
+                indonesian=f"Anda hanya dapat melapor untuk {principal.scope_label}.",
+            )
+    if not body.reported_by and not principal.trusted_names:
+        body = body.model_copy(update={"reported_by": principal.actor(None) or ""})
     try:
         async with runtime.unit_of_work() as session:
             accepted = await accept_report(session, body, settings, idempotency_key=idempotency_key)
@@ -122,18 +158,20 @@ async def post_report(
 @v1.get("/incidents", response_model=list[IncidentSummary], tags=["incidents"])
 async def incidents(
     runtime: RuntimeDep,
+    principal: PrincipalDep,
     limit: int = Query(default=50, ge=1, le=500),
     offset: int = Query(default=0, ge=0, le=1_000_000),
 ) -> list[IncidentSummary]:
-    """Incidents, newest first."""
+    """Incidents within the caller's scope, newest first."""
     async with runtime.sessions() as session:
-        return await list_incidents(session, limit=limit, offset=offset)
+        return await list_incidents(session, limit=limit, offset=offset, principal=principal)
 
 
 @v1.get("/incidents/{incident_id}", response_model=IncidentOut, tags=["incidents"])
-async def incident(incident_id: str, runtime: RuntimeDep) -> IncidentOut:
+async def incident(incident_id: str, runtime: RuntimeDep, principal: PrincipalDep) -> IncidentOut:
     """One incident with its level and reasons, reports, drafts, notifications and timeline."""
     async with runtime.sessions() as session:
+        await guards.visible_incident(session, principal, incident_id)
         return await get_incident(session, incident_id)
 
 
@@ -148,26 +186,43 @@ async def _incident_now(runtime: Runtime, incident_id: str) -> IncidentOut:
 
 
 @v1.patch("/reports/{report_id}", response_model=ReportChanged, tags=["reports"])
-async def patch_report(report_id: str, body: ReportPatch, runtime: RuntimeDep) -> ReportChanged:
+async def patch_report(
+    report_id: str, body: ReportPatch, runtime: RuntimeDep, principal: PrincipalDep
+) -> ReportChanged:
     """Complete or correct the self-assessment; each change is recorded and published (report.updated)."""
-    report, changes = await _decide(runtime, lambda s: update_report(s, report_id, body))
+    by = actor(principal, body.updated_by, "updated_by")
+
+    async def action(session: AsyncSession) -> tuple[ReportOut, list[str]]:
+        await guards.visible_report(session, principal, report_id)
+        return await update_report(session, report_id, body, by)
+
+    report, changes = await _decide(runtime, action)
     log.info("intake.report_updated", report_id=report_id, changes=changes)
     return ReportChanged(report=report, changes=changes)
 
 
 @v1.post("/reports/{report_id}/split", status_code=202, response_model=ReportAccepted, tags=["reports"])
-async def split(report_id: str, body: SplitIn, request: Request, runtime: RuntimeDep) -> ReportAccepted:
+async def split(
+    report_id: str, body: SplitIn, request: Request, runtime: RuntimeDep, principal: PrincipalDep
+) -> ReportAccepted:
     """Take a wrongly joined report out into an incident of its own; it is classified afresh."""
     settings: IntakeSettings = request.app.state.settings
-    accepted = await _decide(runtime, lambda s: split_report(s, report_id, body, settings))
+    by = actor(principal, body.split_by, "split_by")
+
+    async def action(session: AsyncSession) -> ReportAccepted:
+        await guards.visible_report(session, principal, report_id)
+        return await split_report(session, report_id, body, settings, by)
+
+    accepted = await _decide(runtime, action)
     log.info("intake.report_split", report_id=report_id, incident_id=str(accepted.incident_id))
     return accepted
 
 
 @v1.post("/drafts/{draft_id}/review", response_model=DraftOut, tags=["decisions"])
-async def review(draft_id: str, body: ReviewIn, runtime: RuntimeDep) -> DraftOut:
-    """Approve (possibly edited) or reject a draft; refused while a blocking finding is still in the text."""
-    draft = await _decide(runtime, lambda s: decisions.review_draft(s, draft_id, body))
+async def review(draft_id: str, body: ReviewIn, runtime: RuntimeDep, principal: PrincipalDep) -> DraftOut:
+    """Approve (possibly edited) or reject a draft; refused while a blocking finding is still in the text.
+    Needs the authority of the incident's level: Kepala UPT (1-2), Kanwil (3), Ditjenpas (4)."""
+    draft = await _decide(runtime, lambda s: review_as(s, principal, draft_id, body))
     log.info("intake.draft_reviewed", draft_id=draft_id, decision=body.decision)
     return draft
 
@@ -175,50 +230,59 @@ async def review(draft_id: str, body: ReviewIn, runtime: RuntimeDep) -> DraftOut
 @v1.post(
     "/incidents/{incident_id}/drafts", status_code=202, response_model=DraftRequested, tags=["decisions"]
 )
-async def request_draft(incident_id: str, body: DraftRequestIn, runtime: RuntimeDep) -> DraftRequested:
+async def request_draft(
+    incident_id: str, body: DraftRequestIn, runtime: RuntimeDep, principal: PrincipalDep
+) -> DraftRequested:
     """Ask the drafter for a draft of a kind it does not write on its own (e.g. a DPO notice)."""
-    return await _decide(runtime, lambda s: decisions.request_draft(s, incident_id, body))
+    return await _decide(runtime, lambda s: request_draft_as(s, principal, incident_id, body))
 
 
 @v1.post("/incidents/{incident_id}/level", response_model=IncidentOut, tags=["decisions"])
-async def override_level(incident_id: str, body: LevelOverrideIn, runtime: RuntimeDep) -> IncidentOut:
+async def override_level(
+    incident_id: str, body: LevelOverrideIn, runtime: RuntimeDep, principal: PrincipalDep
+) -> IncidentOut:
     """Set the level by hand, with a reason; it stands over later automatic levels until changed again."""
-    await _decide(runtime, lambda s: decisions.override_level(s, incident_id, body))
+    await _decide(runtime, lambda s: override_as(s, principal, incident_id, body))
     log.info("intake.level_overridden", incident_id=incident_id, level=body.level)
     return await _incident_now(runtime, incident_id)
 
 
 @v1.post("/incidents/{incident_id}/phase", response_model=IncidentOut, tags=["decisions"])
-async def change_phase(incident_id: str, body: PhaseIn, runtime: RuntimeDep) -> IncidentOut:
+async def change_phase(
+    incident_id: str, body: PhaseIn, runtime: RuntimeDep, principal: PrincipalDep
+) -> IncidentOut:
     """Move the incident through pra-krisis, krisis and pasca-krisis (DOMAIN.md §6.1)."""
-    await _decide(runtime, lambda s: decisions.change_phase(s, incident_id, body))
+    await _decide(runtime, lambda s: phase_as(s, principal, incident_id, body))
     log.info("intake.phase_changed", incident_id=incident_id, phase=body.phase)
     return await _incident_now(runtime, incident_id)
 
 
 @v1.post("/incidents/{incident_id}/close", response_model=IncidentOut, tags=["decisions"])
-async def close(incident_id: str, body: CloseIn, runtime: RuntimeDep) -> IncidentOut:
+async def close(incident_id: str, body: CloseIn, runtime: RuntimeDep, principal: PrincipalDep) -> IncidentOut:
     """Declare the incident over; only a role with the authority of its level may."""
-    await _decide(runtime, lambda s: decisions.close_incident(s, incident_id, body))
-    log.info("intake.incident_closed", incident_id=incident_id, role=body.role.value)
+    await _decide(runtime, lambda s: close_as(s, principal, incident_id, body))
+    log.info("intake.incident_closed", incident_id=incident_id)
     return await _incident_now(runtime, incident_id)
 
 
 @v1.post("/incidents/{incident_id}/merge", response_model=IncidentOut, tags=["decisions"])
-async def merge(incident_id: str, body: MergeIn, runtime: RuntimeDep) -> IncidentOut:
+async def merge(incident_id: str, body: MergeIn, runtime: RuntimeDep, principal: PrincipalDep) -> IncidentOut:
     """Two incidents were one event: move this one's reports into `into`; answers with `into`."""
-    await _decide(runtime, lambda s: decisions.merge_incidents(s, incident_id, body))
+    await _decide(runtime, lambda s: merge_as(s, principal, incident_id, body))
     log.info("intake.incident_merged", incident_id=incident_id, into=body.into)
     return await _incident_now(runtime, body.into)
 
 
 @v1.post("/notifications/{notification_id}/acknowledge", response_model=Acknowledged, tags=["decisions"])
-async def acknowledge(notification_id: uuid.UUID, body: AcknowledgeIn, runtime: RuntimeDep) -> Acknowledged:
+async def acknowledge(
+    notification_id: uuid.UUID, body: AcknowledgeIn, runtime: RuntimeDep, principal: PrincipalDep
+) -> Acknowledged:
     """Acknowledge a notification (machines; people click the signed link in the message)."""
+    by = actor(principal, body.acknowledged_by, "acknowledged_by")
 
     async def action(session: AsyncSession) -> Acknowledged:
-        incident_id = await decisions.notification_incident(session, str(notification_id))
-        return await decisions.acknowledge(session, notification_id, incident_id, body.acknowledged_by)
+        incident_id = await guards.visible_notification(session, principal, str(notification_id))
+        return await decisions.acknowledge(session, notification_id, incident_id, by)
 
     try:
         return await _decide(runtime, action)
@@ -229,36 +293,51 @@ async def acknowledge(notification_id: uuid.UUID, body: AcknowledgeIn, runtime: 
 @v1.get("/channel-messages", tags=["channels"])
 async def channel_messages(
     runtime: RuntimeDep,
+    principal: PrincipalDep,
     status: str | None = Query(default=None, max_length=20),
     limit: int = Query(default=100, ge=1, le=500),
 ) -> list[dict[str, Any]]:
-    """Bot messages as received; `status=unmatched` lists those that named no known unit."""
+    """Bot messages as received; `status=unmatched` lists those that named no known unit. Messages that
+    reached no incident are shown only to callers who see everything."""
     query = select(ChannelMessage).order_by(ChannelMessage.seq.desc()).limit(limit)
     if status:
         query = query.where(ChannelMessage.status == status)
+    if principal.scope is not ScopeKind.ALL:
+        visible = select(Incident.id).where(unit_filter(principal, Incident.unit_code))
+        query = query.where(ChannelMessage.incident_id.in_(visible))
     async with runtime.sessions() as session:
         rows = (await session.scalars(query)).all()
     fields = ("channel", "external_id", "chat_id", "sender", "text", "status", "report_id", "incident_id")
     return [{**{f: getattr(r, f) for f in fields}, "received_at": r.received_at.isoformat()} for r in rows]
 
 
-@v1.get("/media/tally", tags=["monitoring"])
-async def media_tally(
-    runtime: RuntimeDep,
-    unit_code: str | None = Query(default=None, max_length=80),
-    since: date | None = None,
-    until: date | None = None,
-) -> dict[str, Any]:
-    """Positive, negative and neutral news items per day and unit, with totals."""
+def tally_query(
+    principal: Principal, unit_code: str | None, since: date | None, until: date | None
+) -> Select[MediaTally]:
+    """Tallies in scope; items about corrections in general (no unit) are public news, seen by all."""
     query = select(MediaTally).order_by(MediaTally.day, MediaTally.unit_code)
+    if principal.scope is not ScopeKind.ALL:
+        query = query.where(or_(MediaTally.unit_code == "", unit_filter(principal, MediaTally.unit_code)))
     if unit_code is not None:
         query = query.where(MediaTally.unit_code == unit_code.upper())
     if since is not None:
         query = query.where(MediaTally.day >= since)
     if until is not None:
         query = query.where(MediaTally.day <= until)
+    return query
+
+
+@v1.get("/media/tally", tags=["monitoring"])
+async def media_tally(
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    unit_code: str | None = Query(default=None, max_length=80),
+    since: date | None = None,
+    until: date | None = None,
+) -> dict[str, Any]:
+    """Positive, negative and neutral news items per day and unit, with totals."""
     async with runtime.sessions() as session:
-        rows = (await session.scalars(query)).all()
+        rows = (await session.scalars(tally_query(principal, unit_code, since, until))).all()
     counts = ("positive", "negative", "neutral")
     days: list[dict[str, Any]] = [
         {"day": r.day.isoformat(), "unit_code": r.unit_code, **{k: getattr(r, k) for k in counts}}

@@ -1,21 +1,113 @@
-"""Machine access: `Authorization: Bearer <key>` when an operator set TANGGAP_BOOTSTRAP_API_KEY."""
+"""Who is calling: API keys (`Authorization: Bearer <key>`) for machines, login sessions for people.
+
+JSON (`/v1`): the bootstrap key (TANGGAP_BOOTSTRAP_API_KEY), an API key an admin created, or a console
+session (state-changing calls then need the session's CSRF token in `X-CSRF-Token`). With no bootstrap key
+configured the JSON API is open to anonymous callers (development mode, warned about at start); credentials
+that are sent are still checked and scoped. Console pages always need a login.
+"""
 
 import hmac
+from datetime import timedelta
+from typing import Annotated
 
-from fastapi import HTTPException, Request
+from fastapi import Depends, HTTPException, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import update
+
+from tanggap_intake.access import BOOTSTRAP, OPEN, Principal
+from tanggap_intake.accounts import find_api_key, principal_of, session_principal
+from tanggap_intake.models import ApiKey
+from tanggap_intake.settings import IntakeSettings
+from tanggap_shared.events import utcnow
+from tanggap_shared.runtime import Runtime
+
+SESSION_COOKIE = "tanggap_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# last_used_at of an API key is written at most this often, so reads stay reads.
+KEY_USE_RESOLUTION = timedelta(minutes=10)
+
+_bearer = HTTPBearer(auto_error=False, description="An API key, or TANGGAP_BOOTSTRAP_API_KEY.")
 
 
-async def require_api_key(request: Request) -> None:
-    expected: str | None = request.app.state.settings.bootstrap_api_key
-    if not expected:
-        return
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise HTTPException(
-            status_code=401,
-            detail="Missing API key: send the header 'Authorization: Bearer <key>'.",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    if not hmac.compare_digest(token.strip().encode(), expected.encode()):
+def settings_of(request: Request) -> IntakeSettings:
+    settings: IntakeSettings = request.app.state.settings
+    return settings
+
+
+def runtime_of(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def secure_cookies(settings: IntakeSettings) -> bool:
+    return settings.public_url.lower().startswith("https://")
+
+
+async def console_principal(request: Request) -> Principal | None:
+    """The person logged in with the session cookie, or None."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    async with runtime_of(request).sessions() as session:
+        return await session_principal(session, token)
+
+
+def _unauthenticated() -> HTTPException:
+    return HTTPException(
+        status_code=401,
+        detail="Missing API key: send the header 'Authorization: Bearer <key>'.",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+async def _key_principal(request: Request, token: str) -> Principal:
+    expected = settings_of(request).bootstrap_api_key
+    if expected and hmac.compare_digest(token.encode(), expected.encode()):
+        return BOOTSTRAP
+    runtime = runtime_of(request)
+    async with runtime.sessions() as session:
+        key = await find_api_key(session, token)
+    if key is None:
         raise HTTPException(status_code=403, detail="This API key is not valid.")
+    if key.last_used_at is None or utcnow() - key.last_used_at > KEY_USE_RESOLUTION:
+        async with runtime.unit_of_work() as session:
+            await session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=utcnow()))
+    return principal_of(key)
+
+
+def _check_csrf(request: Request, principal: Principal) -> None:
+    if request.method in SAFE_METHODS:
+        return
+    given = request.headers.get(CSRF_HEADER, "")
+    if not principal.csrf_token or not hmac.compare_digest(given.encode(), principal.csrf_token.encode()):
+        raise HTTPException(
+            status_code=403,
+            detail=f"A request with the console session must carry its CSRF token in {CSRF_HEADER}.",
+        )
+
+
+async def api_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None,
+) -> Principal:
+    header = request.headers.get("authorization")
+    if header is not None:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise _unauthenticated()
+        principal = await _key_principal(request, token.strip())
+    else:
+        found = await console_principal(request)
+        if found is not None:
+            _check_csrf(request, found)
+            principal = found
+        elif settings_of(request).bootstrap_api_key:
+            raise _unauthenticated()
+        else:
+            principal = OPEN
+    request.state.principal = principal
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(api_principal)]

@@ -1,6 +1,7 @@
 """Human decisions: review a draft, ask for one, override the level, move through the life cycle, close,
 merge, acknowledge. Each one is checked, applied to the read model and staged in the outbox in one
-transaction; the person acting is named in the request (until the console brings logins)."""
+transaction. The person acting is given by the caller: the logged-in person or API key, or the name a
+trusted integration sent (see auth.py)."""
 
 import uuid
 from typing import Any
@@ -64,10 +65,14 @@ async def _incident(session: AsyncSession, incident_id: str, *, open_only: bool 
         raise NotFound(f"No incident with id {incident_id}.")
     if open_only and incident.merged_into:
         raise Conflict(
-            f"Incident {incident_id} was merged into {incident.merged_into}; act on that incident instead."
+            f"Incident {incident_id} was merged into {incident.merged_into}; act on that incident instead.",
+            indonesian=f"Insiden ini sudah digabung ke insiden {readmodel.number(incident.merged_into)}.",
         )
     if open_only and incident.phase == "ditutup":
-        raise Conflict(f"Incident {incident_id} is closed (by {incident.closed_by}); report a new incident.")
+        raise Conflict(
+            f"Incident {incident_id} is closed (by {incident.closed_by}); report a new incident.",
+            indonesian=f"Insiden ini sudah ditutup oleh {incident.closed_by}.",
+        )
     return incident
 
 
@@ -94,10 +99,13 @@ def _refuse_blocking(left: list[dict[str, Any]]) -> Refused:
         f"{f.get('code')}: {f.get('message')}" + (f" Edit “{f['excerpt']}”." if f.get("excerpt") else "")
         for f in left
     ]
+    excerpts = "; ".join(f"“{f['excerpt']}”" for f in left if f.get("excerpt"))
     return Refused(
         "Approval refused: the text still contains what a blocking check found. "
         + " ".join(parts)
         + " Edit the text (send it in `text`) or reject the draft.",
+        indonesian="Persetujuan ditolak: teks masih memuat temuan pemeriksaan yang memblokir. "
+        + (f"Sunting bagian ini: {excerpts}." if excerpts else "Sunting teksnya sebelum menyetujui."),
         detail=[
             {
                 "field": "text",
@@ -110,12 +118,16 @@ def _refuse_blocking(left: list[dict[str, Any]]) -> Refused:
     )
 
 
-async def review_draft(session: AsyncSession, draft_id: str, body: ReviewIn) -> DraftOut:
+async def review_draft(session: AsyncSession, draft_id: str, body: ReviewIn, reviewer: str) -> DraftOut:
     draft = await session.get(Draft, draft_id)
     if draft is None:
         raise NotFound(f"No draft with id {draft_id}.")
     if draft.status != "proposed":
-        raise Conflict(f"This draft was already {draft.status} by {draft.reviewed_by}.")
+        decided = readmodel.DECISION_NAMES.get(draft.status, draft.status)
+        raise Conflict(
+            f"This draft was already {draft.status} by {draft.reviewed_by}.",
+            indonesian=f"Draf ini sudah {decided} oleh {draft.reviewed_by}.",
+        )
     final = body.text if body.text is not None else draft.text
     if body.decision == "approved":
         left = blocking_left(draft.findings, final, edited=body.text is not None and body.text != draft.text)
@@ -128,14 +140,17 @@ async def review_draft(session: AsyncSession, draft_id: str, body: ReviewIn) -> 
         .where(Draft.id == draft_id, Draft.status == "proposed")
         .values(
             status=body.decision,
-            reviewed_by=body.reviewer,
+            reviewed_by=reviewer,
             reviewed_at=now,
             final_text=final,
             review_comment=body.comment,
         )
     )
     if getattr(claimed, "rowcount", 1) != 1:
-        raise Conflict("This draft was decided by someone else a moment ago.")
+        raise Conflict(
+            "This draft was decided by someone else a moment ago.",
+            indonesian="Draf ini baru saja diputuskan oleh orang lain.",
+        )
     event = DraftReviewed(
         incident_id=uuid.UUID(draft.incident_id),
         producer=PRODUCER,
@@ -143,7 +158,7 @@ async def review_draft(session: AsyncSession, draft_id: str, body: ReviewIn) -> 
         draft_id=uuid.UUID(draft.id),
         kind=DraftKind(draft.kind),
         decision=body.decision,
-        reviewer=body.reviewer,
+        reviewer=reviewer,
         text=final,
         comment=body.comment,
     )
@@ -156,7 +171,9 @@ def _categories(incident: Incident) -> set[str]:
     return {c for c in [incident.category, *incident.secondary_categories] if c}
 
 
-async def request_draft(session: AsyncSession, incident_id: str, body: DraftRequestIn) -> DraftRequestedOut:
+async def request_draft(
+    session: AsyncSession, incident_id: str, body: DraftRequestIn, requested_by: str
+) -> DraftRequestedOut:
     incident = await _incident(session, incident_id)
     if body.kind is DraftKind.DPO_NOTICE and "escape" not in _categories(incident):
         found = ", ".join(sorted(_categories(incident))) or "not classified yet"
@@ -164,19 +181,23 @@ async def request_draft(session: AsyncSession, incident_id: str, body: DraftRequ
             "A DPO notice (wanted-person notice) is only for an escape; this incident's category is "
             f"{found}. Override the classification first if an inmate did escape.",
             detail=[{"field": "kind", "message": "dpo_notice needs category escape"}],
+            indonesian="Pengumuman DPO hanya untuk insiden pelarian; ubah klasifikasinya dulu bila benar "
+            "ada yang melarikan diri.",
         )
     event = DraftRequested(
         incident_id=uuid.UUID(incident.id),
         producer=PRODUCER,
         kind=body.kind,
-        requested_by=body.requested_by,
+        requested_by=requested_by,
         note=body.note,
     )
     await _publish(session, event)
     return DraftRequestedOut(incident_id=event.incident_id, kind=body.kind, event_id=event.event_id)
 
 
-async def override_level(session: AsyncSession, incident_id: str, body: LevelOverrideIn) -> None:
+async def override_level(
+    session: AsyncSession, incident_id: str, body: LevelOverrideIn, overridden_by: str
+) -> None:
     incident = await _incident(session, incident_id)
     await _publish(
         session,
@@ -186,7 +207,7 @@ async def override_level(session: AsyncSession, incident_id: str, body: LevelOve
             level=body.level,
             previous_level=incident.level,
             reason=body.reason,
-            overridden_by=body.overridden_by,
+            overridden_by=overridden_by,
         ),
     )
 
@@ -197,7 +218,7 @@ async def _missing_answers(session: AsyncSession, incident_id: str) -> list[str]
     return [key for key in REQUIRED_FOR_KRISIS if key not in answered]
 
 
-async def change_phase(session: AsyncSession, incident_id: str, body: PhaseIn) -> None:
+async def change_phase(session: AsyncSession, incident_id: str, body: PhaseIn, changed_by: str) -> None:
     incident = await _incident(session, incident_id)
     if body.phase == "ditutup":
         raise Refused(
@@ -206,7 +227,10 @@ async def change_phase(session: AsyncSession, incident_id: str, body: PhaseIn) -
             detail=[{"field": "phase", "message": "use the close endpoint"}],
         )
     if body.phase == incident.phase:
-        raise Conflict(f"The incident is already in phase {PHASE_NAMES[body.phase]}.")
+        raise Conflict(
+            f"The incident is already in phase {PHASE_NAMES[body.phase]}.",
+            indonesian=f"Insiden sudah berada di fase {PHASE_NAMES[body.phase]}.",
+        )
     if body.phase == "krisis":
         missing = await _missing_answers(session, incident.id)
         if missing:
@@ -214,6 +238,8 @@ async def change_phase(session: AsyncSession, incident_id: str, body: PhaseIn) -
                 "Entering KRISIS needs a completed self-assessment; still unanswered: "
                 f"{', '.join(missing)}. Complete them with PATCH /v1/reports/{{report_id}}.",
                 detail=[{"field": f"facts.{key}", "message": "unanswered"} for key in missing],
+                indonesian="Masuk fase krisis memerlukan self-assessment yang lengkap; belum dijawab: "
+                f"{', '.join(missing)}.",
             )
     await _publish(
         session,
@@ -222,7 +248,7 @@ async def change_phase(session: AsyncSession, incident_id: str, body: PhaseIn) -
             producer=PRODUCER,
             phase=body.phase,
             previous_phase=incident.phase,
-            changed_by=body.changed_by,
+            changed_by=changed_by,
             reason=body.reason,
         ),
     )
@@ -233,19 +259,22 @@ def may_close(level: int | None, role: Role) -> tuple[bool, tuple[Role, ...]]:
     return role in allowed, allowed
 
 
-async def close_incident(session: AsyncSession, incident_id: str, body: CloseIn) -> None:
+async def close_incident(
+    session: AsyncSession, incident_id: str, body: CloseIn, closed_by: str, role: Role
+) -> None:
     incident = await _incident(session, incident_id)
-    ok, allowed = may_close(incident.level, body.role)
+    ok, allowed = may_close(incident.level, role)
     if not ok:
         who = ", ".join(r.value for r in allowed)
         raise NotAllowed(
             f"A level {incident.level or 1} incident can only be closed by: {who} "
-            f"(the role given was {body.role.value})."
+            f"(the role given was {role.value}).",
+            indonesian=f"Insiden Level {incident.level or 1} hanya dapat ditutup oleh: {who}.",
         )
     closed = IncidentClosed(
         incident_id=uuid.UUID(incident.id),
         producer=PRODUCER,
-        closed_by=body.closed_by,
+        closed_by=closed_by,
         declaration=body.declaration,
     )
     phase = IncidentPhaseChanged(
@@ -255,13 +284,13 @@ async def close_incident(session: AsyncSession, incident_id: str, body: CloseIn)
         occurred_at=closed.occurred_at,
         phase="ditutup",
         previous_phase=incident.phase,
-        changed_by=body.closed_by,
-        reason=f"Deklarasi ({body.role.value}): {body.declaration}",
+        changed_by=closed_by,
+        reason=f"Deklarasi ({role.value}): {body.declaration}",
     )
     await _publish(session, phase, closed)
 
 
-async def merge_incidents(session: AsyncSession, incident_id: str, body: MergeIn) -> None:
+async def merge_incidents(session: AsyncSession, incident_id: str, body: MergeIn, merged_by: str) -> None:
     if body.into == incident_id:
         raise Refused(
             "An incident cannot be merged into itself.", detail=[{"field": "into", "message": "same"}]
@@ -282,7 +311,7 @@ async def merge_incidents(session: AsyncSession, incident_id: str, body: MergeIn
             incident_id=uuid.UUID(source.id),
             producer=PRODUCER,
             into_incident_id=uuid.UUID(target.id),
-            merged_by=body.merged_by,
+            merged_by=merged_by,
             reason=body.reason,
         ),
     )

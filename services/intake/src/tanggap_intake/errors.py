@@ -6,10 +6,14 @@ from typing import Any
 class IntakeError(Exception):
     status_code = 400
 
-    def __init__(self, message: str, *, detail: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self, message: str, *, detail: list[dict[str, Any]] | None = None, indonesian: str = ""
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.detail = detail or []
+        # What the console shows a Humas officer (the JSON API answers in English).
+        self.indonesian = indonesian
 
 
 class UnknownUnit(IntakeError):

@@ -128,8 +128,8 @@ async def take(session: AsyncSession, msg: Inbound, settings: IntakeSettings) ->
     if msg.edit_of is not None:
         original = await _seen(session, msg.channel, msg.edit_of)
         if original is not None and original.report_id is not None:
-            patch = ReportPatch(updated_by=msg.sender or msg.channel.value)
-            await update_report(session, original.report_id, patch, text=text)
+            by = msg.sender or msg.channel.value
+            await update_report(session, original.report_id, ReportPatch(updated_by=by), by, text=text)
             outcome = Outcome("updated", original.incident_id)
             _record(session, msg, "updated", outcome, original.report_id)
             return outcome

@@ -106,6 +106,10 @@ class Draft(Base):
     reviewed_at: Mapped[datetime | None] = mapped_column(default=None)
     final_text: Mapped[str | None] = mapped_column(Text, default=None)
     review_comment: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # An edit saved in the console by someone who may not approve it, for the approver to start from.
+    working_text: Mapped[str | None] = mapped_column(Text, default=None)
+    working_by: Mapped[str | None] = mapped_column(String(200), default=None)
+    working_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Notification(Base):
@@ -224,3 +228,76 @@ class MediaTally(Base):
     positive: Mapped[int] = mapped_column(Integer, default=0)
     negative: Mapped[int] = mapped_column(Integer, default=0)
     neutral: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class User(Base):
+    """A person who logs in to the console; the role decides the scope (unit, region or everything)."""
+
+    __tablename__ = "intake_users"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    unit_code: Mapped[str | None] = mapped_column(String(80), default=None)
+    region_code: Mapped[str | None] = mapped_column(String(20), default=None)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class UserSession(Base):
+    """A login session; the cookie carries a random token, the table keeps only its SHA-256."""
+
+    __tablename__ = "intake_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("intake_users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+
+
+class ApiKey(Base):
+    """A machine's key (a bot, an integration): stored as SHA-256, with a role and a scope like a person."""
+
+    __tablename__ = "intake_api_keys"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    prefix: Mapped[str] = mapped_column(String(20))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    unit_code: Mapped[str | None] = mapped_column(String(80), default=None)
+    region_code: Mapped[str | None] = mapped_column(String(20), default=None)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_by: Mapped[str | None] = mapped_column(String(200), default=None)
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class LoginFailure(Base):
+    """A failed login, counted per username and per address to slow down password guessing."""
+
+    __tablename__ = "intake_login_failures"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    address: Mapped[str] = mapped_column(String(100), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class CrisisPlan(Base):
+    """The crisis communication plan of an incident (DOMAIN.md §6.6), as the team last saved it."""
+
+    __tablename__ = "intake_crisis_plans"
+
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

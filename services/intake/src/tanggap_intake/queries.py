@@ -3,6 +3,7 @@
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tanggap_intake.access import Principal, incident_filter
 from tanggap_intake.errors import NotFound
 from tanggap_intake.models import (
     Acknowledgement,
@@ -69,16 +70,23 @@ async def _unit_for(session: AsyncSession, code: str) -> UnitOut:
     return _unit_out(unit, {unit.region: region.office_name if region else ""}, {})
 
 
-async def list_incidents(session: AsyncSession, *, limit: int, offset: int) -> list[IncidentSummary]:
+async def list_incidents(
+    session: AsyncSession, *, limit: int, offset: int, principal: Principal
+) -> list[IncidentSummary]:
+    """Incidents within the principal's scope, newest first."""
     rows = (
         await session.scalars(
-            select(Incident).order_by(Incident.created_at.desc()).limit(limit).offset(offset)
+            select(Incident)
+            .where(incident_filter(principal))
+            .order_by(Incident.created_at.desc())
+            .limit(limit)
+            .offset(offset)
         )
     ).all()
-    return [await _summary(session, i) for i in rows]
+    return [await summary(session, i) for i in rows]
 
 
-async def _summary(session: AsyncSession, incident: Incident) -> IncidentSummary:
+async def summary(session: AsyncSession, incident: Incident) -> IncidentSummary:
     return IncidentSummary(
         id=incident.id,
         unit=await _unit_for(session, incident.unit_code),
@@ -135,7 +143,7 @@ async def get_incident(session: AsyncSession, incident_id: str) -> IncidentOut:
         select(TimelineEntry).where(TimelineEntry.incident_id == incident_id).order_by(TimelineEntry.seq)
     )
     return IncidentOut(
-        **(await _summary(session, incident)).model_dump(),
+        **(await summary(session, incident)).model_dump(),
         secondary_categories=list(incident.secondary_categories),
         reasons=list(incident.reasons),
         deadlines=dict(incident.deadlines),

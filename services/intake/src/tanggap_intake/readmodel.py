@@ -73,6 +73,19 @@ PHASE_NAMES = {
     "ditutup": "ditutup",
 }
 
+TEAM_ROLE_NAMES = {
+    "ketua": "Ketua",
+    "juru_bicara": "Juru Bicara",
+    "koordinator_humas": "Koordinator Humas",
+    "verifikator_fakta": "Verifikator Fakta",
+    "pemantau_media": "Pemantau Media",
+    "penghubung": "Penghubung APH & Keluarga",
+    "supervisor": "Supervisor (Kanwil)",
+    "mentor": "Mentor (UPT percontohan)",
+    "pusat": "Pusat (Ditjenpas)",
+}
+TIER_NAMES = {"upt": "UPT", "region": "Kanwil", "centre": "Pusat"}
+
 DECISION_NAMES = {"approved": "disetujui", "rejected": "ditolak"}
 
 log = structlog.get_logger("tanggap.intake.readmodel")

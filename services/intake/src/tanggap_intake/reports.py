@@ -330,7 +330,7 @@ def _changed_values(report: Report, patch: ReportPatch, text: str | None) -> dic
 
 
 async def update_report(
-    session: AsyncSession, report_id: str, patch: ReportPatch, *, text: str | None = None
+    session: AsyncSession, report_id: str, patch: ReportPatch, updated_by: str, *, text: str | None = None
 ) -> tuple[ReportOut, list[str]]:
     """Complete or correct a report; records the revision and stages report.updated with the whole new
     snapshot. Nothing changes (and nothing is published) when the values are the same."""
@@ -344,10 +344,10 @@ async def update_report(
         setattr(report, key, value)
     if "text" in changed:
         report.category_hint = report_category(report.text)
-    report.updated_at, report.updated_by = now, patch.updated_by
+    report.updated_at, report.updated_by = now, updated_by
     session.add(
         ReportRevision(
-            report_id=report.id, at=now, updated_by=patch.updated_by, changes=sorted(changed), before=before
+            report_id=report.id, at=now, updated_by=updated_by, changes=sorted(changed), before=before
         )
     )
     unit = await session.get(Unit, report.unit_code)
@@ -358,7 +358,7 @@ async def update_report(
         occurred_at=now,
         unit=await unit_ref(session, unit),
         report=snapshot_of(report),
-        updated_by=patch.updated_by,
+        updated_by=updated_by,
         changes=sorted(changed),
     )
     await readmodel.apply_event(session, event)
@@ -367,7 +367,7 @@ async def update_report(
 
 
 async def split_report(
-    session: AsyncSession, report_id: str, body: SplitIn, settings: IntakeSettings
+    session: AsyncSession, report_id: str, body: SplitIn, settings: IntakeSettings, split_by: str
 ) -> ReportAccepted:
     """Move a report that was wrongly joined into an incident of its own, to be classified afresh."""
     report = await _report(session, report_id)
@@ -382,14 +382,14 @@ async def split_report(
     await session.flush()
     report.incident_id, report.match_reason = incident.id, ""
     event = await _received(session, report, unit, settings, None, now)
-    why = f"oleh {body.split_by}: {body.reason}"
+    why = f"oleh {split_by}: {body.reason}"
     _timeline(
         session,
         old,
         now,
         "report.split",
         f"Laporan dipisahkan ke insiden {number(incident.id)} {why}",
-        body.split_by,
+        split_by,
         None,
     )
     _timeline(
@@ -398,7 +398,7 @@ async def split_report(
         now,
         "report.split",
         f"Insiden dibuat dari laporan yang dipisahkan dari insiden {number(old)} {why}",
-        body.split_by,
+        split_by,
         event,
     )
     old_incident = await session.get(Incident, old)

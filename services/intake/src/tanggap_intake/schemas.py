@@ -33,7 +33,8 @@ ShortText = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
     AfterValidator(_no_control_characters),
 ]
-# The acting person, until the console brings logins: a required, non-empty name.
+# The acting person as named in the body: only read from the bootstrap key and in open mode; a console
+# session or a scoped API key acts as itself (see README "People and access").
 PersonName = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
@@ -132,7 +133,7 @@ class ReportPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    updated_by: PersonName
+    updated_by: PersonName | None = None
     source: Source | None = None
     facts: FactsIn | None = None
     impact: ImpactIn | None = None
@@ -152,7 +153,7 @@ class ReviewIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     decision: Literal["approved", "rejected"]
-    reviewer: PersonName
+    reviewer: PersonName | None = None
     text: LongText | None = Field(default=None, description="The edited text; null approves it as proposed.")
     comment: Comment = ""
 
@@ -161,7 +162,7 @@ class DraftRequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: DraftKind
-    requested_by: PersonName
+    requested_by: PersonName | None = None
     note: Comment = ""
 
 
@@ -177,22 +178,22 @@ class LevelOverrideIn(BaseModel):
 
     level: int = Field(ge=1, le=4)
     reason: ShortText
-    overridden_by: PersonName
+    overridden_by: PersonName | None = None
 
 
 class PhaseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     phase: Literal["pra_krisis", "krisis", "pasca_krisis", "ditutup"]
-    changed_by: PersonName
+    changed_by: PersonName | None = None
     reason: ShortText
 
 
 class CloseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    closed_by: PersonName
-    role: Role
+    closed_by: PersonName | None = None
+    role: Role | None = None
     declaration: ShortText
 
 
@@ -200,21 +201,21 @@ class MergeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     into: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=36)]
-    merged_by: PersonName
+    merged_by: PersonName | None = None
     reason: ShortText
 
 
 class SplitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    split_by: PersonName
+    split_by: PersonName | None = None
     reason: ShortText
 
 
 class AcknowledgeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    acknowledged_by: PersonName
+    acknowledged_by: PersonName | None = None
 
 
 class Acknowledged(BaseModel):
@@ -266,6 +267,9 @@ class DraftOut(BaseModel):
     reviewed_at: datetime | None = None
     final_text: str | None = None
     review_comment: str = ""
+    working_text: str | None = Field(default=None, description="An edit saved for the approver, if any.")
+    working_by: str | None = None
+    working_at: datetime | None = None
 
 
 class NotificationOut(BaseModel):
@@ -328,3 +332,14 @@ class IncidentOut(IncidentSummary):
 class ReportChanged(BaseModel):
     report: ReportOut
     changes: list[str] = Field(description="The fields that changed; empty when nothing did.")
+
+
+class MeOut(BaseModel):
+    """Who is calling and what they may see."""
+
+    kind: Literal["user", "api_key", "bootstrap", "open"]
+    name: str
+    role: str
+    scope: Literal["unit", "region", "all"]
+    unit_code: str | None = None
+    region_code: str | None = None

@@ -18,6 +18,22 @@ class IntakeSettings(ServiceSettings):
     bootstrap_api_key: str | None = Field(
         default=None, description="When set, every /v1 endpoint requires `Authorization: Bearer <key>`."
     )
+    admin_password: SecretStr | None = Field(
+        default=None,
+        description="Password of the first user `admin`, created when no user exists (else a random one "
+        "is written to <state_dir>/admin_password).",
+    )
+    session_hours: float = Field(default=12, gt=0, le=24 * 30, description="A console login lasts this long.")
+    display_timezone: str = Field(default="Asia/Jakarta", description="Times in the console (WIB).")
+    notifier_directory_url: str = Field(
+        default="http://127.0.0.1:8083/v1/directory/docs",
+        description="Where operators manage the crisis-team directory (the notifier's API).",
+    )
+    letterhead_ministry: str = Field(
+        default="KEMENTERIAN IMIGRASI DAN PEMASYARAKATAN REPUBLIK INDONESIA",
+        description="First line of the letterhead (kop) of exported statements.",
+    )
+    letterhead_directorate: str = Field(default="DIREKTORAT JENDERAL PEMASYARAKATAN")
     reference_dir: Path = Field(default=PACKAGE_DIR / "data", description="regions.csv, units.csv, aliases.")
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="Larger request bodies get 413.")
     recurrence_days: int = Field(default=365, ge=1, description="Window for 'recurrence at the same unit'.")

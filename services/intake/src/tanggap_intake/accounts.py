@@ -1,0 +1,294 @@
+"""People and machines: users with argon2 passwords, login sessions, API keys, the first admin."""
+
+import functools
+import hashlib
+import os
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import structlog
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tanggap_intake.access import Principal, PrincipalKind, UserRole, role_needs
+from tanggap_intake.errors import Conflict, Refused
+from tanggap_intake.models import ApiKey, LoginFailure, Region, Unit, User, UserSession
+from tanggap_shared.events import utcnow
+
+log = structlog.get_logger("tanggap.intake.accounts")
+
+# OWASP's argon2id baseline (19 MiB, 2 passes, 1 lane): about 0.1 s per login on a small server, where
+# argon2-cffi's default (64 MiB, 3 passes, 4 lanes) took over a second on a busy two-core machine.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked when the username is unknown, so a wrong username costs as much as a wrong password."""
+    return _hasher.hash("tanggap-dummy-password")
+
+
+MIN_PASSWORD = 10
+FAILURE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_USER = 5
+MAX_FAILURES_PER_ADDRESS = 20
+KEY_PREFIX = "tgp_"
+
+
+def sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_matches(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise Refused(
+            f"Kata sandi minimal {MIN_PASSWORD} karakter.",
+            detail=[{"field": "password", "message": "too short"}],
+        )
+
+
+async def check_scope_fields(
+    session: AsyncSession, role: UserRole, unit_code: str | None, region_code: str | None
+) -> tuple[str | None, str | None]:
+    """The unit or region a role needs, checked against the reference data; the other one is dropped."""
+    needs = role_needs(role)
+    if needs == "unit":
+        unit = await session.get(Unit, (unit_code or "").strip().upper())
+        if unit is None:
+            raise Refused(
+                "Peran ini memerlukan kode UPT yang dikenal (mis. DKI-LAPAS-CIPINANG).",
+                detail=[{"field": "unit_code", "message": "unknown unit"}],
+            )
+        return unit.code, None
+    if needs == "region":
+        region = await session.get(Region, (region_code or "").strip().upper())
+        if region is None:
+            raise Refused(
+                "Peran Kanwil memerlukan kode wilayah yang dikenal (mis. DKI).",
+                detail=[{"field": "region_code", "message": "unknown region"}],
+            )
+        return None, region.code
+    return None, None
+
+
+@dataclass(frozen=True)
+class NewUser:
+    username: str
+    name: str
+    role: UserRole
+    password: str
+    email: str = ""
+    unit_code: str | None = None
+    region_code: str | None = None
+
+
+async def create_user(session: AsyncSession, new: NewUser) -> User:
+    username = new.username.strip().lower()
+    if not username or not username.replace(".", "").replace("_", "").replace("-", "").isalnum():
+        raise Refused(
+            "Nama pengguna hanya boleh huruf, angka, titik, garis bawah atau tanda hubung.",
+            detail=[{"field": "username", "message": "invalid"}],
+        )
+    if await session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"Nama pengguna {username} sudah dipakai.")
+    check_password_rules(new.password)
+    unit_code, region_code = await check_scope_fields(session, new.role, new.unit_code, new.region_code)
+    user = User(
+        id=str(uuid.uuid4()),
+        username=username,
+        name=new.name.strip() or username,
+        email=new.email.strip(),
+        password_hash=hash_password(new.password),
+        role=new.role.value,
+        unit_code=unit_code,
+        region_code=region_code,
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+def principal_of(row: User | ApiKey, csrf_token: str | None = None) -> Principal:
+    """The principal of a person (with the session's CSRF token) or of a machine's key."""
+    kind = PrincipalKind.USER if isinstance(row, User) else PrincipalKind.API_KEY
+    return Principal(
+        kind,
+        row.id,
+        row.name,
+        UserRole(row.role),
+        unit_code=row.unit_code,
+        region_code=row.region_code,
+        csrf_token=csrf_token,
+    )
+
+
+async def ensure_first_admin(session: AsyncSession, state_dir: Path, password: str | None) -> Path | None:
+    """With no user at all, create `admin`: with TANGGAP_ADMIN_PASSWORD, else a random password written to
+    `<state_dir>/admin_password` (0600). Returns that file when one was written."""
+    if await session.scalar(select(func.count()).select_from(User)):
+        return None
+    chosen = password or secrets.token_urlsafe(15)
+    session.add(
+        User(
+            id=str(uuid.uuid4()),
+            username="admin",
+            name="Administrator",
+            password_hash=hash_password(chosen),
+            role=UserRole.ADMIN.value,
+        )
+    )
+    try:
+        await session.flush()
+    except IntegrityError:  # another intake process created it at the same moment
+        return None
+    if password:
+        return None
+    path = state_dir / "admin_password"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(chosen + "\n")
+    os.chmod(path, 0o600)
+    return path
+
+
+# ---- logging in --------------------------------------------------------------------------------------
+
+
+class TooManyAttempts(Exception):
+    pass
+
+
+async def _recent_failures(session: AsyncSession, column: object, value: str) -> int:
+    since = utcnow() - FAILURE_WINDOW
+    count = await session.scalar(
+        select(func.count()).select_from(LoginFailure).where(column == value, LoginFailure.at >= since)  # type: ignore[arg-type]
+    )
+    return int(count or 0)
+
+
+async def authenticate(session: AsyncSession, username: str, password: str, address: str) -> User | None:
+    """The active user with this username and password; None (and the failure counted) otherwise.
+    Raises TooManyAttempts after too many recent failures for the username or the address."""
+    username = username.strip().lower()[:100]
+    if (
+        await _recent_failures(session, LoginFailure.username, username) >= MAX_FAILURES_PER_USER
+        or await _recent_failures(session, LoginFailure.address, address) >= MAX_FAILURES_PER_ADDRESS
+    ):
+        raise TooManyAttempts
+    user = await session.scalar(select(User).where(User.username == username))
+    ok = password_matches(user.password_hash if user else _dummy_hash(), password)
+    if user is None or not ok or not user.active:
+        session.add(LoginFailure(username=username, address=address[:100]))
+        log.info("intake.login_failed", known_user=user is not None)
+        return None
+    await session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+async def start_session(session: AsyncSession, user: User, hours: float) -> str:
+    """A new session for the user; returns the token for the cookie (only its hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(
+        UserSession(
+            token_hash=sha256(token),
+            user_id=user.id,
+            csrf_token=secrets.token_urlsafe(32),
+            created_at=now,
+            expires_at=now + timedelta(hours=hours),
+        )
+    )
+    # Expired sessions of anyone are swept here rather than by a timer.
+    await session.execute(delete(UserSession).where(UserSession.expires_at < now))
+    return token
+
+
+async def session_principal(session: AsyncSession, token: str) -> Principal | None:
+    row = await session.get(UserSession, sha256(token))
+    if row is None or row.expires_at < utcnow():
+        return None
+    user = await session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    return principal_of(user, row.csrf_token)
+
+
+async def end_session(session: AsyncSession, token: str) -> None:
+    await session.execute(delete(UserSession).where(UserSession.token_hash == sha256(token)))
+
+
+async def end_sessions_of(session: AsyncSession, user_id: str) -> None:
+    await session.execute(delete(UserSession).where(UserSession.user_id == user_id))
+
+
+async def change_password(session: AsyncSession, user: User, password: str) -> None:
+    check_password_rules(password)
+    user.password_hash = hash_password(password)
+    user.updated_at = utcnow()
+    await end_sessions_of(session, user.id)
+
+
+# ---- API keys ----------------------------------------------------------------------------------------
+
+
+async def create_api_key(
+    session: AsyncSession,
+    *,
+    name: str,
+    role: UserRole,
+    unit_code: str | None,
+    region_code: str | None,
+    created_by: str,
+) -> tuple[ApiKey, str]:
+    """A new key; the secret is returned once and only its SHA-256 is stored (it is random, 256 bits, so
+    a fast hash is enough: there is nothing to guess)."""
+    name = name.strip()
+    if not name:
+        raise Refused("Beri nama kunci API (mis. Bot Telegram Lapas Cipinang).")
+    unit, region = await check_scope_fields(session, role, unit_code, region_code)
+    secret = KEY_PREFIX + secrets.token_urlsafe(32)
+    key = ApiKey(
+        id=str(uuid.uuid4()),
+        name=name[:200],
+        prefix=secret[:10],
+        key_hash=sha256(secret),
+        role=role.value,
+        unit_code=unit,
+        region_code=region,
+        created_by=created_by,
+    )
+    session.add(key)
+    await session.flush()
+    return key, secret
+
+
+async def find_api_key(session: AsyncSession, secret: str) -> ApiKey | None:
+    key = await session.scalar(select(ApiKey).where(ApiKey.key_hash == sha256(secret)))
+    return None if key is None or key.revoked_at is not None else key
+
+
+async def revoke_api_key(session: AsyncSession, key_id: str, by: str) -> ApiKey | None:
+    key = await session.get(ApiKey, key_id)
+    if key is not None and key.revoked_at is None:
+        key.revoked_at, key.revoked_by = utcnow(), by
+    return key

@@ -1,0 +1,75 @@
+"""The crisis communication plan form (DOMAIN.md §6.6): prefilled, saved, exported as text."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+
+from tanggap_intake import crisis_plan, guards
+from tanggap_intake.access import Principal
+from tanggap_intake.console.common import UserDep, checked_form, redirect, render, runtime
+from tanggap_intake.errors import NotFound
+from tanggap_intake.models import CrisisPlan
+from tanggap_intake.queries import get_incident
+from tanggap_intake.readmodel import add_timeline
+from tanggap_intake.schemas import IncidentOut
+from tanggap_shared.events import utcnow
+
+router = APIRouter()
+
+
+async def _load(request: Request, user: Principal, incident_id: str) -> tuple[IncidentOut, CrisisPlan | None]:
+    async with runtime(request).sessions() as session:
+        await guards.visible_incident(session, user, incident_id)
+        return await get_incident(session, incident_id), await session.get(CrisisPlan, incident_id)
+
+
+@router.get("/incidents/{incident_id}/plan", response_class=HTMLResponse)
+async def plan_form(request: Request, incident_id: str, user: UserDep) -> Response:
+    incident, plan = await _load(request, user, incident_id)
+    values = dict(plan.fields) if plan else crisis_plan.prefill(incident)
+    context = {
+        "incident": incident,
+        "plan": plan,
+        "fields": crisis_plan.FIELDS,
+        "values": values,
+        "warnings": crisis_plan.key_message_warnings(values),
+        "chain": crisis_plan.approval_chain(incident.level),
+        "prefilled": plan is None,
+    }
+    return render(request, "plan.html", context, user=user)
+
+
+@router.post("/incidents/{incident_id}/plan", response_class=HTMLResponse)
+async def save_plan(request: Request, incident_id: str, user: UserDep) -> Response:
+    form = await checked_form(request, user)
+    fields = crisis_plan.clean({key: form.get(key) for key in crisis_plan.KEYS})
+    async with runtime(request).unit_of_work() as session:
+        incident = await guards.visible_incident(session, user, incident_id)
+        plan = await session.get(CrisisPlan, incident.id)
+        if plan is None:
+            plan = CrisisPlan(incident_id=incident.id, fields=fields, revision=1, updated_by=user.name)
+            session.add(plan)
+        else:
+            plan.fields, plan.revision = fields, plan.revision + 1
+            plan.updated_by, plan.updated_at = user.name, utcnow()
+        add_timeline(
+            session,
+            incident.id,
+            "plan.saved",
+            f"Rencana komunikasi krisis disimpan oleh {user.name} (revisi {plan.revision}).",
+            user.name,
+        )
+    warnings = crisis_plan.key_message_warnings(fields)
+    message = "Rencana disimpan." + (" " + " ".join(warnings) if warnings else "")
+    return redirect(request, f"/incidents/{incident_id}/plan", message)
+
+
+@router.get("/incidents/{incident_id}/plan.txt")
+async def plan_text(request: Request, incident_id: str, user: UserDep) -> Response:
+    incident, plan = await _load(request, user, incident_id)
+    if plan is None:
+        raise NotFound("No plan saved yet.", indonesian="Rencana untuk insiden ini belum disimpan.")
+    text = crisis_plan.as_text(incident, plan.fields, revision=plan.revision, updated_by=plan.updated_by)
+    return PlainTextResponse(
+        text,
+        headers={"Content-Disposition": f'attachment; filename="rencana-krisis-{incident.number}.txt"'},
+    )
