@@ -109,6 +109,11 @@ def show_banner(system: System, environ: Mapping[str, str], console: Console) ->
     broker = "external broker" if system.external_broker else BROKER
     console.plain("")
     console.plain(f"Tanggap berjalan: {system.base_url}")
+    password = system.state_dir / "admin_password"
+    if environ.get("TANGGAP_ADMIN_PASSWORD"):
+        console.plain("Masuk konsol: admin / kata sandi dari TANGGAP_ADMIN_PASSWORD")
+    elif password.exists():
+        console.plain(f"Masuk konsol: admin / kata sandi di {password}")
     console.plain(f"Coba: {curl_example(system.base_url, with_key=with_key)}")
     console.plain(f"Log: {system.log_dir} · {broker}: {system.broker_url} · Berhenti: Ctrl-C")
     console.plain("")
