@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import httpx
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 
 from tanggap_intake.decisions import blocking_left
@@ -92,6 +93,12 @@ async def test_approval_is_refused_while_a_blocking_finding_is_still_in_the_text
     assert nameless.json()["detail"][0]["field"] == "reviewer"
 
     edited = "Lapas Kelas I Cipinang menyampaikan bahwa sejumlah warga binaan terlibat keributan."
+    first_statements = (
+        REGISTRY.get_sample_value(
+            "tanggap_time_to_first_statement_seconds_count", {"kind": "holding_statement"}
+        )
+        or 0.0
+    )
     approved = await intake.post(
         url,
         json={"decision": "approved", "reviewer": "Budi (Humas)", "text": edited, "comment": "angka dihapus"},
@@ -100,6 +107,10 @@ async def test_approval_is_refused_while_a_blocking_finding_is_still_in_the_text
     body = approved.json()
     assert (body["status"], body["reviewed_by"], body["final_text"]) == ("approved", "Budi (Humas)", edited)
     assert body["text"] == DRAFT_TEXT, "the proposal stays as it was proposed"
+    after = REGISTRY.get_sample_value(
+        "tanggap_time_to_first_statement_seconds_count", {"kind": "holding_statement"}
+    )
+    assert after == first_statements + 1, "the incident's first approved statement is measured once"
 
     again = await intake.post(url, json={"decision": "rejected", "reviewer": "Ani"})
     assert again.status_code == 409

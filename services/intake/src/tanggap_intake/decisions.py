@@ -4,13 +4,15 @@ transaction. The person acting is given by the caller: the logged-in person or A
 trusted integration sent (see auth.py)."""
 
 import uuid
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tanggap_intake import readmodel
 from tanggap_intake.errors import Conflict, NotAllowed, NotFound, Refused
+from tanggap_intake.metrics import TIME_TO_FIRST_STATEMENT
 from tanggap_intake.models import Acknowledgement, Draft, Incident, Notification, Report
 from tanggap_intake.readmodel import PHASE_NAMES
 from tanggap_intake.schemas import (
@@ -164,7 +166,23 @@ async def review_draft(session: AsyncSession, draft_id: str, body: ReviewIn, rev
     )
     await _publish(session, event)
     await session.refresh(draft)
+    if body.decision == "approved":
+        await _observe_first_statement(session, draft, now)
     return DraftOut.model_validate(draft, from_attributes=True)
+
+
+async def _observe_first_statement(session: AsyncSession, draft: Draft, approved_at: datetime) -> None:
+    """Time from the incident's first report to its first approved statement (the 60-minute target)."""
+    approved = await session.scalar(
+        select(func.count())
+        .select_from(Draft)
+        .where(Draft.incident_id == draft.incident_id, Draft.status == "approved")
+    )
+    incident = await session.get(Incident, draft.incident_id)
+    if approved == 1 and incident is not None:
+        TIME_TO_FIRST_STATEMENT.labels(draft.kind).observe(
+            (approved_at - incident.created_at).total_seconds()
+        )
 
 
 def _categories(incident: Incident) -> set[str]:
