@@ -353,3 +353,36 @@ async def test_a_row_claimed_by_a_live_process_is_left_alone_until_its_lease_end
     assert rows[live].status == "pending"
     assert (rows[lapsed].status, rows[lapsed].attempts) == ("sent", 2)
     assert len(_lines(tmp_path / "n.jsonl")) == 1
+
+
+async def test_a_telegram_page_carries_an_acknowledge_button(tmp_path: Path, telegram: Any) -> None:
+    use_telegram_api(f"http://{telegram.url}")
+    notification_id = "6f1c9a52-0d3e-4b8e-9f57-2a1d3c4b5e6f"
+    tried = await _sender(tmp_path).attempt(
+        "tgram://123456789:AAHtestTOKENtestTOKENtest/987654",
+        recipient="k",
+        title="Judul",
+        body="Isi",
+        ack_id=notification_id,
+    )
+    assert tried.ok, tried.error
+    assert tried.channel.startswith("tgram://")
+    (call,) = telegram.received
+    assert call["path"] == "/bot123456789:AAHtestTOKENtestTOKENtest/sendMessage"
+    assert str(call["payload"]["chat_id"]) == "987654"
+    assert "Isi" in call["payload"]["text"]
+    (row,) = call["payload"]["reply_markup"]["inline_keyboard"]
+    (button,) = row
+    assert button["callback_data"] == f"ack:{notification_id}"
+    assert len(button["callback_data"].encode()) <= 64, "Telegram's limit for callback data"
+
+
+async def test_a_refused_telegram_page_is_a_permanent_failure(tmp_path: Path, telegram: Any) -> None:
+    telegram.script = [400]
+    use_telegram_api(f"http://{telegram.url}")
+    tried = await _sender(tmp_path).attempt(
+        "tgram://123456789:AAHtestTOKENtestTOKENtest/42", recipient="k", title="T", body="B", ack_id="x"
+    )
+    assert not tried.ok
+    assert not tried.temporary
+    assert "error=400" in tried.error

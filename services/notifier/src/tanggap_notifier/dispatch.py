@@ -168,7 +168,9 @@ class Dispatcher:
             text = row.short_body if style_for(url) == "short" and row.short_body else row.body
             body = text.replace(ACK_PLACEHOLDER, link)
             for try_number in range(1, self._retry.attempts + 1):
-                tried = await self._sender.attempt(url, recipient=row.person_id, title=row.title, body=body)
+                tried = await self._sender.attempt(
+                    url, recipient=row.person_id, title=row.title, body=body, ack_id=row.id
+                )
                 await self._record(row, tried, try_number)
                 last = tried.channel
                 if tried.ok:

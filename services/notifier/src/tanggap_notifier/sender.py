@@ -1,8 +1,8 @@
 """Sending one message to one person through Apprise: channels in order, the first success wins.
 
-Telegram: Apprise 2.2's `tgram://` sends `sendMessage` with a fixed payload (chat, text, parse mode,
-preview and silence flags); it cannot attach `reply_markup`, so no inline "acknowledge" button is
-sent. Every message carries the acknowledgement link instead.
+Telegram: Apprise 2.2's `tgram://` sends `sendMessage` with a fixed payload and cannot attach
+`reply_markup`; a page that can be acknowledged goes to the Bot API directly with an inline
+"acknowledge" button instead (telegram_button.py). Every message also carries the acknowledgement link.
 """
 
 import re
@@ -16,6 +16,7 @@ from apprise import Apprise, AppriseAsset, AppriseResult
 from apprise.plugins.telegram import NotifyTelegram
 
 from tanggap_notifier.sink import SINK_SCHEMA, register_sink
+from tanggap_notifier.telegram_button import send_with_button
 from tanggap_shared.events import utcnow
 
 # Chat and text-message channels get the short text; everything else (e-mail, webhooks, the file sink)
@@ -102,6 +103,7 @@ class Sender:
 
     def __init__(self, *, default_urls: Sequence[str], sink_path: Path, timeout: float) -> None:
         register_sink()
+        self._timeout = timeout
         self._default_urls = list(default_urls)
         self._sink_path = sink_path
         # Memory storage: Apprise's persistent store would otherwise write cache files of its own.
@@ -126,14 +128,23 @@ class Sender:
         apobj = Apprise(asset=self._asset)
         return apobj if apobj.add(prepared) else None
 
-    async def attempt(self, url: str, *, recipient: str, title: str, body: str) -> ChannelAttempt:
-        """One try of one channel; never raises for a channel's failure."""
+    async def attempt(
+        self, url: str, *, recipient: str, title: str, body: str, ack_id: str | None = None
+    ) -> ChannelAttempt:
+        """One try of one channel; never raises for a channel's failure. With `ack_id`, a Telegram
+        channel gets an inline button that acknowledges that notification."""
         started = utcnow()
         apobj = self._load(url, recipient=recipient)
         if apobj is None:
             channel = masked_schema(url)
             return ChannelAttempt(channel, False, "not a valid Apprise URL", False, started, utcnow())
         channel = apobj.urls(privacy=True)[0]
+        if ack_id and schema_of(url) == "tgram":
+            sent = await send_with_button(
+                url, title=title, body=body, notification_id=ack_id, timeout=self._timeout
+            )
+            temporary = not sent.ok and is_temporary(sent.error)
+            return ChannelAttempt(channel, sent.ok, sent.error, temporary, started, utcnow())
         with await apobj.async_notify(title=title, body=body) as result:
             if result:
                 return ChannelAttempt(channel, True, "", False, started, utcnow())
