@@ -161,3 +161,36 @@ def test_link_secret_is_created_once_and_shared(tmp_path: Path) -> None:
     assert link_secret(None, tmp_path) == first
     assert (tmp_path / "link_secret").stat().st_mode & 0o777 == 0o600
     assert link_secret("configured", tmp_path) == "configured"
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (["tanggap.incident.classified"], ["tanggap.incident.classified", "tanggap.incident.closed"]),
+        (["tanggap.incident.classified", "tanggap.incident.closed"], ["tanggap.incident.closed"]),
+    ],
+)
+async def test_a_durable_created_by_an_older_version_gets_the_current_subjects(
+    fresh_nats: NatsServer, before: list[str], after: list[str]
+) -> None:
+    from tanggap_shared.messaging import make_broker, prepare_broker
+
+    async def ignore(_event: Event, _msg: NatsMessage) -> None:
+        return None
+
+    old = make_broker(fresh_nats.url)
+    subscribe(old, service="svc", name="work", subjects=before, handler=ignore)
+    await prepare_broker(old)
+    await old.start()
+    await old.stop()
+
+    new = make_broker(fresh_nats.url)
+    subscribe(new, service="svc", name="work", subjects=after, handler=ignore)
+    await prepare_broker(new)
+    try:
+        info = await new.config.connection_state.stream.consumer_info("TANGGAP", "svc-work")
+        config = info.config
+        filters = set(config.filter_subjects or ([config.filter_subject] if config.filter_subject else []))
+        assert filters == set(after)
+    finally:
+        await new.stop()

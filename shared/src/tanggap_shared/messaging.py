@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -66,6 +67,11 @@ log = structlog.get_logger("tanggap.messaging")
 
 Handler = Callable[[Event, NatsMessage], Awaitable[None]]
 
+# The durable consumers each broker's subscribers use, with their subjects (see _align_consumer_filters).
+_SUBSCRIPTIONS: "weakref.WeakKeyDictionary[NatsBroker, list[tuple[str, list[str]]]]" = (
+    weakref.WeakKeyDictionary()
+)
+
 
 def make_broker(url: str, *, graceful_timeout: float = 15.0, middlewares: Sequence[Any] = ()) -> NatsBroker:
     """A NATS broker without FastStream's per-message access log (we log our own, with context).
@@ -99,6 +105,29 @@ async def prepare_broker(broker: NatsBroker, *, replicas: int = 1) -> None:
             await js.add_stream(config)
         else:
             await js.update_stream(config)
+    await _align_consumer_filters(broker)
+
+
+async def _align_consumer_filters(broker: NatsBroker) -> None:
+    """A durable consumer keeps the subjects it was created with: one created by an older version of a
+    service would never deliver the event types the service consumes now, so its filter is brought up to
+    date before consuming (a consumer not created yet is created by FastStream as registered)."""
+    js = broker.config.connection_state.stream
+    for durable, subjects in _SUBSCRIPTIONS.get(broker, []):
+        try:
+            info = await js.consumer_info(STREAM_NAME, durable)
+        except NotFoundError:
+            continue
+        config = info.config
+        current = set(config.filter_subjects or ([config.filter_subject] if config.filter_subject else []))
+        if current == set(subjects):
+            continue
+        if len(subjects) > 1:
+            config.filter_subject, config.filter_subjects = None, list(subjects)
+        else:
+            config.filter_subject, config.filter_subjects = subjects[0], None
+        await js.add_consumer(STREAM_NAME, config)
+        log.info("messaging.consumer_filter_updated", consumer=durable, subjects=len(subjects))
 
 
 def retry_delay(attempt: int) -> float:
@@ -127,6 +156,7 @@ def subscribe(
     validated event; it must be idempotent (see db.already_applied).
     """
     subject_list = list(subjects)
+    _SUBSCRIPTIONS.setdefault(broker, []).append((durable_name(service, name), subject_list))
 
     async def consume(msg: NatsMessage) -> None:
         attempt = _attempt(msg)

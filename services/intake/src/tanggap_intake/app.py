@@ -13,7 +13,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from faststream.nats import NatsMessage
-from nats.js.errors import NotFoundError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -27,7 +26,7 @@ from tanggap_intake.reference import load_reference
 from tanggap_intake.settings import IntakeSettings
 from tanggap_intake.webhooks import hooks
 from tanggap_shared.events import Event
-from tanggap_shared.messaging import STREAM_NAME, durable_name, subscribe
+from tanggap_shared.messaging import subscribe
 from tanggap_shared.runtime import Runtime
 
 log = structlog.get_logger("tanggap.intake")
@@ -108,25 +107,8 @@ async def _first_admin(runtime: Runtime, settings: IntakeSettings) -> None:
 
 
 async def open_runtime(runtime: Runtime, settings: IntakeSettings) -> None:
-    """Open the runtime with the schema from the migrations (not create_all), then fix consumer filters."""
+    """Open the runtime with the schema from the migrations (not create_all)."""
     await runtime.open(schema=migrate.upgrade_to_head)
-    await _update_read_model_filters(runtime)
-
-
-async def _update_read_model_filters(runtime: Runtime) -> None:
-    """A durable consumer keeps the subjects it was created with; one created by an older intake would
-    never deliver the newer event types, so its filter is brought up to date before consuming."""
-    js = runtime.broker.config.connection_state.stream
-    try:
-        info = await js.consumer_info(STREAM_NAME, durable_name("intake", "read-model"))
-    except NotFoundError:
-        return
-    if set(info.config.filter_subjects or []) == set(readmodel.SUBJECTS):
-        return
-    config = info.config
-    config.filter_subject, config.filter_subjects = None, list(readmodel.SUBJECTS)
-    await js.add_consumer(STREAM_NAME, config)
-    log.info("intake.read_model_filters_updated", subjects=len(readmodel.SUBJECTS))
 
 
 def _background_tasks(
