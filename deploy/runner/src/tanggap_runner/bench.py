@@ -223,9 +223,7 @@ def _received(incident: dict[str, Any]) -> datetime:
     return min(datetime.fromisoformat(r["received_at"]) for r in incident["reports"])
 
 
-def measure(
-    sent: list[Sent], final: dict[str, dict[str, Any]]
-) -> tuple[list[float], list[float], int, float]:
+def measure(final: dict[str, dict[str, Any]]) -> tuple[list[float], list[float], int, float]:
     alerts, drafts, duplicates = [], [], 0
     starts = [_received(i) for i in final.values()]
     first = min(starts, default=datetime.now().astimezone())
@@ -259,7 +257,7 @@ async def run_scenario(scenario: Scenario, say: Any) -> ScenarioResult:
                 sent, refused = await post_reports(client, scenario, say)
                 send_seconds = time.perf_counter() - t0
                 final = await collect(client, sent, timeout=60, say=say)
-    alerts, drafts, duplicates, e2e = measure(sent, final)
+    alerts, drafts, duplicates, e2e = measure(final)
     lost = sorted({s.incident_id for s in sent} - set(final))
     return ScenarioResult(
         reports=scenario.reports,
