@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -78,9 +79,9 @@ def _incident(**overrides: Any) -> IncidentClassified:
 
 
 @pytest.fixture
-async def store() -> AsyncIterator[KeyMessageStore]:
-    """The starter library in an in-memory Qdrant."""
-    store = KeyMessageStore(QdrantTarget())
+async def store(tmp_path: Path) -> AsyncIterator[KeyMessageStore]:
+    """The starter library in the embedded default engine (Qdrant Edge)."""
+    store = KeyMessageStore(QdrantTarget(path=tmp_path / "qdrant"))
     await store.open(load_starter())
     yield store
     await store.close()

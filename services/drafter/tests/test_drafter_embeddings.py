@@ -10,7 +10,7 @@ from openai import AsyncOpenAI
 
 from tanggap_drafter.embeddings import OpenAIEmbedder
 from tanggap_drafter.items import load_starter
-from tanggap_drafter.store import KeyMessageStore, QdrantTarget
+from tanggap_drafter.store import EngineName, KeyMessageStore, QdrantTarget
 from tanggap_shared.contracts import Category
 
 
@@ -20,8 +20,8 @@ def _embedder(url: str) -> OpenAIEmbedder:
 
 
 @pytest.fixture
-async def hybrid(openai_stub: Any) -> AsyncIterator[KeyMessageStore]:
-    store = KeyMessageStore(QdrantTarget(), embedder=_embedder(openai_stub.url))
+async def hybrid(openai_stub: Any, tmp_path: Path) -> AsyncIterator[KeyMessageStore]:
+    store = KeyMessageStore(QdrantTarget(path=tmp_path / "qdrant"), embedder=_embedder(openai_stub.url))
     await store.open(load_starter())
     yield store
     await store.close()
@@ -56,8 +56,11 @@ async def test_an_unreachable_endpoint_leaves_retrieval_lexical() -> None:
         await store.close()
 
 
-async def test_a_lexical_library_becomes_hybrid_after_reindex(tmp_path: Path, openai_stub: Any) -> None:
-    target = QdrantTarget(path=tmp_path / "qdrant")
+@pytest.mark.parametrize("engine", ["edge", "local"])
+async def test_a_lexical_library_becomes_hybrid_after_reindex(
+    tmp_path: Path, openai_stub: Any, engine: EngineName
+) -> None:
+    target = QdrantTarget(path=tmp_path / "qdrant", engine=engine)
     plain = KeyMessageStore(target)
     await plain.open(load_starter()[:5])
     await plain.close()

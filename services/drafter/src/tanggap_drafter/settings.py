@@ -6,7 +6,7 @@ from typing import ClassVar
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from tanggap_drafter.store import MEMORY, QdrantTarget
+from tanggap_drafter.store import MEMORY, EngineName, QdrantTarget
 from tanggap_shared.settings import ServiceSettings
 
 
@@ -22,7 +22,12 @@ class DrafterSettings(ServiceSettings):
     )
     qdrant_api_key: SecretStr | None = None
     qdrant_path: str | None = Field(
-        default=None, description="Local-mode folder (default <state_dir>/qdrant); ':memory:' keeps nothing."
+        default=None,
+        description="Embedded library folder (default <state_dir>/qdrant); ':memory:' keeps nothing.",
+    )
+    qdrant_engine: EngineName = Field(
+        default="edge",
+        description="Embedded engine: 'edge' (Qdrant Edge, in process) or 'local' (qdrant-client local mode)",
     )
     library_top_k: int = Field(default=3, ge=1, le=20, description="Key messages retrieved per incident.")
 
@@ -60,7 +65,8 @@ class DrafterSettings(ServiceSettings):
             return QdrantTarget(url=self.qdrant_url, api_key=key)
         if self.qdrant_path == MEMORY:
             return QdrantTarget(path=Path(MEMORY))
-        return QdrantTarget(path=Path(self.qdrant_path) if self.qdrant_path else self.state_dir / "qdrant")
+        path = Path(self.qdrant_path) if self.qdrant_path else self.state_dir / "qdrant"
+        return QdrantTarget(path=path, engine=self.qdrant_engine)
 
     @property
     def endpoint_configured(self) -> bool:

@@ -5,9 +5,9 @@
     python -m tanggap_drafter.library reindex        # rebuild vectors (e.g. after configuring embeddings)
     python -m tanggap_drafter.library count
 
-Uses the drafter's settings (TANGGAP_QDRANT_URL / TANGGAP_QDRANT_PATH / TANGGAP_STATE_DIR, and the
-embeddings endpoint when configured). In local mode only one process may open the library folder:
-stop the drafter first, or point TANGGAP_QDRANT_URL at a Qdrant server.
+Uses the drafter's settings (TANGGAP_QDRANT_URL / TANGGAP_QDRANT_PATH / TANGGAP_QDRANT_ENGINE /
+TANGGAP_STATE_DIR, and the embeddings endpoint when configured). One process at a time may open an
+embedded library folder: stop the drafter first, or point TANGGAP_QDRANT_URL at a Qdrant server.
 """
 
 import argparse
@@ -18,6 +18,7 @@ from pathlib import Path
 import structlog
 
 from tanggap_drafter.app import build_store, openai_client
+from tanggap_drafter.engines.base import LibraryUnavailable
 from tanggap_drafter.items import load_starter, read_jsonl, to_jsonl
 from tanggap_drafter.settings import DrafterSettings
 from tanggap_drafter.store import KeyMessageStore
@@ -58,7 +59,10 @@ def main(argv: list[str] | None = None) -> None:
     # Logs to stderr, so that `export -` writes nothing but JSONL to stdout.
     structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
     settings = DrafterSettings()
-    message = asyncio.run(run(args.command, args.file, build_store(settings, openai_client(settings))))
+    try:
+        message = asyncio.run(run(args.command, args.file, build_store(settings, openai_client(settings))))
+    except LibraryUnavailable as exc:
+        raise SystemExit(f"cannot open the library: {exc}") from None
     if message:
         sys.stderr.write(message + "\n")
 

@@ -1,0 +1,115 @@
+"""What the key-message store needs from a vector engine, whichever engine holds the library.
+
+An engine is synchronous: the store runs every call on its one dedicated thread, so an engine never sees
+two callers at once and the event loop never waits on it. Filters come as a small engine-neutral tree
+(`Where`), so the rules of what a search may return are written once, in the store, and each engine only
+translates them.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from tanggap_drafter.lexical import Sparse
+
+LEXICAL = "lexical"
+DENSE = "dense"
+# Reciprocal rank fusion constant: Qdrant's own default, so every engine fuses alike.
+RRF_K = 2
+# Candidates each ranking contributes to the fusion; more than `limit` so RRF has something to merge.
+PREFETCH_FACTOR = 4
+
+Payload = dict[str, Any]
+
+
+class LibraryUnavailable(RuntimeError):
+    """The library cannot be opened; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Is:
+    """Payload `key` equals `value`."""
+
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """Payload `key` equals one of `values`."""
+
+    key: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Unset:
+    """Payload `key` is null (the item applies anywhere)."""
+
+    key: str
+
+
+@dataclass(frozen=True)
+class All:
+    conditions: tuple["Where", ...]
+
+
+@dataclass(frozen=True)
+class Either:
+    conditions: tuple["Where", ...]
+
+
+Where = Is | OneOf | Unset | All | Either
+
+# The payload fields searches filter on: indexed where the engine has payload indexes.
+FILTERED_FIELDS = ("category", "kind", "reuse", "unit", "region")
+
+
+@dataclass(frozen=True)
+class QueryVectors:
+    """A query as both rankings see it; `dense` is None without an embeddings model (or when it failed)."""
+
+    sparse: Sparse
+    dense: list[float] | None = None
+
+
+@dataclass(frozen=True)
+class StoredPoint:
+    id: str
+    sparse: Sparse
+    dense: list[float] | None
+    payload: Payload
+
+
+class Engine(Protocol):
+    """One collection of points with a sparse "lexical" vector and, optionally, a dense one."""
+
+    def describe(self) -> str: ...
+
+    def connect(self) -> None:
+        """Open the engine; raises LibraryUnavailable with advice when it cannot."""
+
+    def close(self) -> None: ...
+
+    def exists(self) -> bool: ...
+
+    def create(self, dense_size: int | None) -> None: ...
+
+    def drop(self) -> None: ...
+
+    def dense_size(self) -> int | None:
+        """The size of the existing collection's dense vectors, None if it has none."""
+
+    def count(self) -> int: ...
+
+    def upsert(self, points: Sequence[StoredPoint]) -> None: ...
+
+    def payload(self, point_id: str) -> Payload | None: ...
+
+    def scroll(self, where: Where | None, limit: int, offset: str | None) -> tuple[list[Payload], str | None]:
+        """Up to `limit` payloads in point-id order from `offset`, and the offset of the next page."""
+
+    def query(
+        self, query: QueryVectors, where: Where | None, limit: int, *, dense: bool
+    ) -> list[tuple[Payload, float]]:
+        """The best `limit` points by the lexical ranking, fused by RRF with the dense one when `dense`."""
