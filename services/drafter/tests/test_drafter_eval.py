@@ -17,3 +17,13 @@ async def test_recall_floors_and_stemming_helps() -> None:
     assert results[("filtered", True)] >= 0.95
     assert results[("open", True)] >= 0.6
     assert results[("open", True)] > results[("open", False)]
+
+
+async def test_edge_finds_what_local_mode_finds() -> None:
+    """The embedded default changed engine (Qdrant Edge for local mode): the same recall, query by query
+    (items of equal score may be listed in another order, so the misses' lists are not compared)."""
+    edge = await evaluate(engine="edge")
+    local = await evaluate(engine="local")
+    assert [(r.setting, r.stemming, r.recall, r.hits) for r in edge] == [
+        (r.setting, r.stemming, r.recall, r.hits) for r in local
+    ]

@@ -1,12 +1,13 @@
 """Query latency of the library with many stored items: `python -m tanggap_drafter.bench`.
 
 Stores N synthetic items (default 10,000; random sentences from the starter library's vocabulary, every
-category and kind) in Qdrant local on-disk mode (the embedded default) or on a server
-(TANGGAP_QDRANT_URL), upserted in batches with progress, then times queries as the drafter runs them:
+category and kind) in the embedded engine (--engine edge, the default: Qdrant Edge; --engine local:
+qdrant-client local mode) or on a server (--url), upserted in batches with progress, then times queries
+as the drafter runs them:
 - "search (sparse)": KeyMessageStore.search with category + kind filters, lexical only (no model);
 - "search (hybrid)": the same with a dense vector fused by RRF (a local deterministic stand-in embedder,
   so the figure is Qdrant's cost, not a model's);
-- "raw query_points": one filtered query_points call, hybrid, without the drafter's category fill-up.
+- "raw query": one filtered engine query, hybrid, without the drafter's category fill-up.
 Goal: p99 <= 50 ms at 10,000 items.
 """
 
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from tanggap_drafter.items import ITEM_KINDS, LibraryItem, load_starter
 from tanggap_drafter.lexical import token_index, tokenise
-from tanggap_drafter.store import KeyMessageStore, QdrantTarget, QueryVectors, Scope, build_filter
+from tanggap_drafter.store import EngineName, KeyMessageStore, QdrantTarget, QueryVectors, Scope, build_filter
 from tanggap_shared.contracts import Category
 
 GOAL_P99_MS = 50.0
@@ -87,8 +88,7 @@ async def _time(fn: Callable[[], Awaitable[object]], repeats: int) -> list[float
     return samples
 
 
-async def run(n: int, queries: int, batch: int, path: Path | None, url: str | None, dense: int) -> None:
-    target = QdrantTarget(url=url) if url else QdrantTarget(path=path)
+async def run(n: int, queries: int, batch: int, target: QdrantTarget, dense: int) -> None:
     store = KeyMessageStore(target, collection="bench", embedder=HashEmbedder(dense) if dense else None)
     await store.open()
     try:
@@ -123,13 +123,12 @@ async def run(n: int, queries: int, batch: int, path: Path | None, url: str | No
 
         async def raw() -> object:
             v = fused[next(raw_cursor) % len(fused)]
-            return await store._run(store._query, v, flt, 3)  # the bare Qdrant call
+            return await store._run(store._query, v, flt, 3)  # the bare engine call
 
-        mode = f"server {url}" if url else f"local on-disk {path}"
-        _say(f"Qdrant {mode}: {n} items (dense {dense or 'none'}), upsert {upsert_s:.1f} s")
+        _say(f"{store.describe()}: {n} items (dense {dense or 'none'}), upsert {upsert_s:.1f} s")
         rows = [("search (sparse)", searcher(plain))]
         if store.hybrid:
-            rows += [("search (hybrid)", searcher(fused)), ("raw query_points", raw)]
+            rows += [("search (hybrid)", searcher(fused)), ("raw query", raw)]
         for label, fn in rows:
             p50, p95, p99 = percentiles(await _time(fn, queries))
             verdict = "meets" if p99 <= GOAL_P99_MS else "MISSES"
@@ -150,11 +149,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--dense", type=int, default=384, help="stand-in dense size; 0 for sparse only")
     parser.add_argument("--path", type=Path, default=None, help="local folder (default: a temporary one)")
-    parser.add_argument("--url", default=None, help="a Qdrant server instead of local mode")
+    parser.add_argument("--engine", choices=["edge", "local"], default="edge", help="embedded engine")
+    parser.add_argument("--url", default=None, help="a Qdrant server instead of an embedded engine")
     args = parser.parse_args(argv)
+    engine: EngineName = args.engine
     with tempfile.TemporaryDirectory(prefix="tanggap-bench-") as tmp:
         path = args.path or Path(tmp) / "qdrant"
-        asyncio.run(run(args.items, args.queries, args.batch, path, args.url, args.dense))
+        target = QdrantTarget(url=args.url) if args.url else QdrantTarget(path=path, engine=engine)
+        asyncio.run(run(args.items, args.queries, args.batch, target, args.dense))
 
 
 if __name__ == "__main__":

@@ -10,10 +10,12 @@ queries. With TANGGAP_EMBEDDING_MODEL and an endpoint configured, dense embeddin
 import argparse
 import asyncio
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from unittest import mock
 
 import yaml
@@ -23,7 +25,7 @@ from tanggap_drafter import lexical
 from tanggap_drafter.app import build_embedder, openai_client
 from tanggap_drafter.items import load_starter
 from tanggap_drafter.settings import DrafterSettings
-from tanggap_drafter.store import KeyMessageStore, QdrantTarget
+from tanggap_drafter.store import EngineName, KeyMessageStore, QdrantTarget
 from tanggap_shared.contracts import Category
 
 TOP = 3
@@ -78,12 +80,16 @@ async def _run(
     return sum(scores) / len(scores), hits, misses
 
 
-async def evaluate(embedder_factory: Callable[[], object | None] = lambda: None) -> list[Result]:
+async def evaluate(
+    embedder_factory: Callable[[], object | None] = lambda: None, engine: EngineName = "edge"
+) -> list[Result]:
+    """Recall with and without stemming, each in a fresh library of the embedded `engine`."""
     queries = load_queries()
     results: list[Result] = []
     for stemming in (True, False):
-        with _stemming(stemming):
-            store = KeyMessageStore(QdrantTarget(), embedder=embedder_factory())  # type: ignore[arg-type]
+        with _stemming(stemming), tempfile.TemporaryDirectory(prefix="tanggap-eval-") as tmp:
+            target = QdrantTarget(path=Path(tmp), engine=engine)
+            store = KeyMessageStore(target, embedder=embedder_factory())  # type: ignore[arg-type]
             await store.open(load_starter())
             try:
                 for setting, filtered in (("filtered", True), ("open", False)):
@@ -102,10 +108,11 @@ def _say(line: str) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m tanggap_drafter.eval", description=__doc__)
     parser.add_argument("--verbose", action="store_true", help="list the queries that missed")
+    parser.add_argument("--engine", choices=["edge", "local"], default="edge", help="embedded engine")
     args = parser.parse_args(argv)
     settings = DrafterSettings()
     client = openai_client(settings)
-    results = asyncio.run(evaluate(lambda: build_embedder(settings, client)))
+    results = asyncio.run(evaluate(lambda: build_embedder(settings, client), args.engine))
     _say(
         f"retrieval recall@{TOP} on {results[0].total} labelled queries ({len(load_starter())} library items)"
     )
