@@ -6,7 +6,7 @@ two callers at once and the event loop never waits on it. Filters come as a smal
 translates them.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -73,12 +73,38 @@ class QueryVectors:
     dense: list[float] | None = None
 
 
+Vector = Sparse | list[float]
+
+
 @dataclass(frozen=True)
 class StoredPoint:
     id: str
     sparse: Sparse
     dense: list[float] | None
     payload: Payload
+
+    def vectors(self) -> dict[str, Vector]:
+        """The point's named vectors: always the lexical one, the dense one when it was computed."""
+        named: dict[str, Vector] = {LEXICAL: self.sparse}
+        if self.dense is not None:
+            named[DENSE] = self.dense
+        return named
+
+
+def rankings(query: QueryVectors, *, dense: bool) -> list[tuple[str, Vector]]:
+    """The rankings a query runs, by vector name: lexical when it has a term, dense when asked and
+    available. None means nothing to search; two are fused by RRF."""
+    found: list[tuple[str, Vector]] = []
+    if query.sparse.indices:
+        found.append((LEXICAL, query.sparse))
+    if dense and query.dense is not None:
+        found.append((DENSE, query.dense))
+    return found
+
+
+def page(payloads: Iterable[Payload | None], next_offset: object) -> tuple[list[Payload], str | None]:
+    """A scroll page as the store reads it: the payloads, and the next offset as a string."""
+    return [p for p in payloads if p is not None], str(next_offset) if next_offset is not None else None
 
 
 class Engine(Protocol):

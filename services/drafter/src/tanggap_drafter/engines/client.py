@@ -23,15 +23,20 @@ from tanggap_drafter.engines.base import (
     QueryVectors,
     StoredPoint,
     Unset,
+    Vector,
     Where,
+    page,
+    rankings,
 )
 from tanggap_drafter.lexical import Sparse
 
 MEMORY = ":memory:"
 
 
-def _sparse(vector: Sparse) -> models.SparseVector:
-    return models.SparseVector(indices=vector.indices, values=vector.values)
+def _vector(vector: Vector) -> models.Vector:
+    if isinstance(vector, Sparse):
+        return models.SparseVector(indices=vector.indices, values=vector.values)
+    return vector
 
 
 def to_filter(where: Where | None) -> models.Filter | None:
@@ -84,7 +89,7 @@ class ClientEngine:
     def connect(self) -> None:
         if self._url:
             self._client = QdrantClient(url=self._url, api_key=self._api_key)
-        elif self._path is None or str(self._path) == MEMORY:
+        elif self._path is None:
             self._client = QdrantClient(location=MEMORY)
         else:
             self._path.mkdir(parents=True, exist_ok=True)
@@ -130,12 +135,14 @@ class ClientEngine:
         return self._require().count(self._collection, exact=True).count
 
     def upsert(self, points: Sequence[StoredPoint]) -> None:
-        structs = []
-        for point in points:
-            vector: dict[str, models.Vector] = {LEXICAL: _sparse(point.sparse)}
-            if point.dense is not None:
-                vector[DENSE] = point.dense
-            structs.append(models.PointStruct(id=point.id, vector=vector, payload=point.payload))
+        structs = [
+            models.PointStruct(
+                id=point.id,
+                vector={name: _vector(v) for name, v in point.vectors().items()},
+                payload=point.payload,
+            )
+            for point in points
+        ]
         self._require().upsert(self._collection, points=structs)
 
     def payload(self, point_id: str) -> Payload | None:
@@ -146,20 +153,17 @@ class ClientEngine:
         records, next_offset = self._require().scroll(
             self._collection, scroll_filter=to_filter(where), limit=limit, offset=offset
         )
-        payloads = [r.payload for r in records if r.payload is not None]
-        return payloads, str(next_offset) if next_offset is not None else None
+        return page((r.payload for r in records), next_offset)
 
     def query(
         self, query: QueryVectors, where: Where | None, limit: int, *, dense: bool
     ) -> list[tuple[Payload, float]]:
         flt = to_filter(where)
-        prefetch: list[models.Prefetch] = []
         wide = limit * PREFETCH_FACTOR
-        if query.sparse.indices:
-            lexical = _sparse(query.sparse)
-            prefetch.append(models.Prefetch(query=lexical, using=LEXICAL, filter=flt, limit=wide))
-        if dense and query.dense is not None:
-            prefetch.append(models.Prefetch(query=query.dense, using=DENSE, filter=flt, limit=wide))
+        prefetch = [
+            models.Prefetch(query=_vector(v), using=name, filter=flt, limit=wide)
+            for name, v in rankings(query, dense=dense)
+        ]
         if not prefetch:
             return []
         client = self._require()

@@ -28,15 +28,20 @@ from tanggap_drafter.engines.base import (
     QueryVectors,
     StoredPoint,
     Unset,
+    Vector,
     Where,
+    page,
+    rankings,
 )
 from tanggap_drafter.lexical import Sparse
 
 CONFIG_FILE = "edge_config.json"
 
 
-def _sparse(vector: Sparse) -> qe.SparseVector:
-    return qe.SparseVector(indices=vector.indices, values=vector.values)
+def _vector(vector: Vector) -> "qe.NamedVector":  # a type of the stubs only
+    if isinstance(vector, Sparse):
+        return qe.SparseVector(indices=vector.indices, values=vector.values)
+    return vector
 
 
 def to_filter(where: Where | None) -> qe.Filter | None:
@@ -126,12 +131,14 @@ class EdgeEngine:
 
     def upsert(self, points: Sequence[StoredPoint]) -> None:
         shard = self._require()
-        edge_points = []
-        for point in points:
-            vector: dict[str, qe.NamedVector] = {LEXICAL: _sparse(point.sparse)}
-            if point.dense is not None:
-                vector[DENSE] = point.dense
-            edge_points.append(qe.Point(id=point.id, vector=vector, payload=point.payload))
+        edge_points = [
+            qe.Point(
+                id=point.id,
+                vector={name: _vector(v) for name, v in point.vectors().items()},
+                payload=point.payload,
+            )
+            for point in points
+        ]
         shard.update(qe.UpdateOperation.upsert_points(edge_points))
         # The WAL already has the update; flushing makes the segments match it, so a reopen is quick.
         shard.flush()
@@ -143,27 +150,22 @@ class EdgeEngine:
     def scroll(self, where: Where | None, limit: int, offset: str | None) -> tuple[list[Payload], str | None]:
         request = qe.ScrollRequest(offset=offset, limit=limit, filter=to_filter(where), with_payload=True)
         records, next_offset = self._require().scroll(request)
-        payloads = [r.payload for r in records if r.payload is not None]
-        return payloads, str(next_offset) if next_offset is not None else None
+        return page((r.payload for r in records), next_offset)
 
     def query(
         self, query: QueryVectors, where: Where | None, limit: int, *, dense: bool
     ) -> list[tuple[Payload, float]]:
         flt = to_filter(where)
-        rankings: list[qe.Query] = []
-        if query.sparse.indices:
-            rankings.append(qe.Query.Nearest(_sparse(query.sparse), using=LEXICAL))
-        if dense and query.dense is not None:
-            rankings.append(qe.Query.Nearest(query.dense, using=DENSE))
-        if not rankings:
+        nearest = [qe.Query.Nearest(_vector(v), using=name) for name, v in rankings(query, dense=dense)]
+        if not nearest:
             return []
-        if len(rankings) == 1:
-            request = qe.QueryRequest(limit=limit, query=rankings[0], filter=flt, with_payload=True)
+        if len(nearest) == 1:
+            request = qe.QueryRequest(limit=limit, query=nearest[0], filter=flt, with_payload=True)
         else:
             wide = limit * PREFETCH_FACTOR
             request = qe.QueryRequest(
                 limit=limit,
-                prefetches=[qe.Prefetch(limit=wide, query=r, filter=flt) for r in rankings],
+                prefetches=[qe.Prefetch(limit=wide, query=q, filter=flt) for q in nearest],
                 # The stubs name the Fusion class where its variants (Rrf, Dbsf) are what is accepted.
                 query=qe.Fusion.Rrf(k=RRF_K),  # type: ignore[arg-type]
                 filter=flt,
