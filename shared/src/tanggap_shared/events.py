@@ -83,6 +83,77 @@ class Impact(_Model):
     video_exists: bool | None = None
 
 
+FactKind = Literal["what", "when", "where", "who", "amount", "casualty", "how", "source", "reach"]
+FactRole = Literal["warga_binaan", "tahanan", "anak", "petugas", "pengunjung", "keluarga", "aph"]
+FactStatus = Literal["suggested", "confirmed", "corrected", "removed"]
+
+
+class TextSpan(_Model):
+    """Where in the report text a fact was read: `text == report.text[start:end]`, always."""
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+
+
+class Amount(_Model):
+    """An amount as the report says it: a vague word is a range, never an invented number.
+
+    "dua" → low 2, high 2, exact; "puluhan" → low 10, high 99; "ratusan" → low 100, high 999;
+    "sejumlah"/"beberapa" → low 2, high None (unknown upper bound).
+    """
+
+    words: str = Field(description="The report's own words for the amount, as written.")
+    low: int = Field(ge=0)
+    high: int | None = Field(default=None, ge=0)
+    exact: bool = False
+
+
+class ReadFact(_Model):
+    """One fact read from a report's free text, with the exact span it came from (issue 12).
+
+    A fact read by a machine is `suggested` and unverified until a person confirms or corrects it.
+    """
+
+    fact_id: str = Field(description="Stable within its report: '<kind>:<start>-<end>' for read facts.")
+    kind: FactKind
+    value: str = Field(description="The report's own phrase, or the person's correction.")
+    span: TextSpan | None = Field(default=None, description="None only for a person's correction.")
+    detail: str = Field(
+        default="",
+        description="Sub-kind: when → day|date|part_of_day|clock|relative; amount/casualty → what is "
+        "counted (escapees, deaths, injuries, inmates, officers, items…); source → a Source code; "
+        "reach → a MediaReach code; where → block|room|area.",
+    )
+    role: FactRole | None = None
+    amount: Amount | None = None
+    sensitive: bool = Field(
+        default=False, description="A method of escape or a weakness of the building: never public."
+    )
+    status: FactStatus = "suggested"
+    verified: bool = Field(default=False, description="True only once a person confirmed or corrected it.")
+    extractor: Literal["rules", "llm", "person"] = "rules"
+
+
+class FactDecision(_Model):
+    """A person's decision on one read fact; it stands over any later machine reading."""
+
+    fact_id: str
+    decision: Literal["confirmed", "corrected", "removed"]
+    value: str = Field(default="", description="The corrected phrase (decision 'corrected').")
+    decided_by: str
+    decided_at: datetime
+
+
+class ReportReading(_Model):
+    """The structured reading of one report's text; versioned on its own (issue 12)."""
+
+    schema_version: int = 1
+    report_id: uuid.UUID
+    facts: list[ReadFact] = []
+    extractor: Literal["rules", "llm"] = "rules"
+
+
 class ReportSnapshot(_Model):
     """The report as received, carried in events so that no service needs to read the intake's database."""
 
@@ -95,6 +166,9 @@ class ReportSnapshot(_Model):
     links: list[str] = []
     stakeholders: list[str] = Field(default=[], description="Affected stakeholders (DOMAIN.md §6.4).")
     received_at: datetime
+    fact_decisions: list[FactDecision] = Field(
+        default=[], description="What people decided on the facts read from this report's text."
+    )
 
 
 class Reason(_Model):
@@ -182,8 +256,16 @@ class IncidentClassified(EventBase):
         default=[], description="Questions the self-assessment should answer (Indonesian)."
     )
     assessor: Literal["rules", "llm"] = "rules"
-    trigger: Literal["report", "update", "spike", "override", "reclassify"] = "report"
+    trigger: Literal["report", "update", "spike", "override", "reclassify", "triage"] = "report"
     previous_level: int | None = Field(default=None, ge=1, le=4)
+    readings: list[ReportReading] = Field(
+        default=[], description="The reading of every report of the incident, person decisions applied."
+    )
+    needs_review: bool = Field(
+        default=False,
+        description="'Perlu ditinjau': Tanggap is unsure this is routine; a person must decide (triage).",
+    )
+    review_reasons: list[str] = Field(default=[], description="Why a person must look (Indonesian).")
 
 
 class DraftProposed(EventBase):
@@ -334,6 +416,15 @@ class DraftRequested(EventBase):
     note: str = ""
 
 
+class IncidentTriaged(EventBase):
+    """A person decided a 'perlu ditinjau' incident: a crisis after all, or not a crisis."""
+
+    type: Literal["incident.triaged"] = "incident.triaged"
+    decision: Literal["crisis", "not_crisis"]
+    decided_by: str
+    reason: str = ""
+
+
 Event = Annotated[
     ReportReceived
     | IncidentClassified
@@ -349,7 +440,8 @@ Event = Annotated[
     | IncidentMerged
     | MediaSpikeDetected
     | CrisisTeamFormed
-    | DraftRequested,
+    | DraftRequested
+    | IncidentTriaged,
     Field(discriminator="type"),
 ]
 
@@ -371,6 +463,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "media.spike_detected",
     "crisis_team.formed",
     "draft.requested",
+    "incident.triaged",
 )
 
 
