@@ -24,7 +24,7 @@ from tanggap_shared.db import make_engine
 
 from .conftest import BACKENDS, POSTGRES_URL, _admin
 
-HEAD = "0003"
+HEAD = "0005"
 
 
 @pytest.fixture(params=BACKENDS)

@@ -67,6 +67,10 @@ class Incident(Base):
     merged_into: Mapped[str | None] = mapped_column(String(36), default=None)
     closed_by: Mapped[str | None] = mapped_column(String(200), default=None)
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # "Perlu ditinjau" (issue 12): the classifier is unsure; a person decides crisis or not (`triage`).
+    needs_review: Mapped[bool] = mapped_column(default=False, server_default="0")
+    review_reasons: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+    triage: Mapped[dict[str, Any] | None] = mapped_column(default=None)
 
 
 class Report(Base):
@@ -88,6 +92,10 @@ class Report(Base):
     match_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     updated_at: Mapped[datetime | None] = mapped_column(default=None)
     updated_by: Mapped[str | None] = mapped_column(String(200), default=None)
+    # The latest machine reading of the text (a ReportReading) and the people's decisions on its facts.
+    reading: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    reading_at: Mapped[datetime | None] = mapped_column(default=None)
+    fact_decisions: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
 
 
 class Draft(Base):
