@@ -12,7 +12,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tanggap_intake import decisions, guards
+from tanggap_intake import decisions, guards, readings
 from tanggap_intake.access import Principal, ScopeKind, unit_filter
 from tanggap_intake.actions import (
     actor,
@@ -42,6 +42,7 @@ from tanggap_intake.schemas import (
     DraftOut,
     DraftRequested,
     DraftRequestIn,
+    FactDecisionIn,
     IncidentOut,
     IncidentSummary,
     LevelOverrideIn,
@@ -55,6 +56,7 @@ from tanggap_intake.schemas import (
     ReportPatch,
     ReviewIn,
     SplitIn,
+    TriageIn,
     UnitOut,
 )
 from tanggap_intake.settings import IntakeSettings
@@ -199,6 +201,42 @@ async def patch_report(
     report, changes = await _decide(runtime, action)
     log.info("intake.report_updated", report_id=report_id, changes=changes)
     return ReportChanged(report=report, changes=changes)
+
+
+@v1.post("/reports/{report_id}/facts/{fact_id}", response_model=ReportChanged, tags=["reports"])
+async def decide_fact(
+    report_id: str, fact_id: str, body: FactDecisionIn, runtime: RuntimeDep, principal: PrincipalDep
+) -> ReportChanged:
+    """Confirm, correct or remove a fact read from the report's text: a report update like PATCH (same
+    scope, recorded, published as report.updated); an empty 5W+1H or impact answer gets the fact."""
+    by = actor(principal, body.decided_by, "decided_by")
+
+    async def action(session: AsyncSession) -> tuple[ReportOut, list[str]]:
+        await guards.visible_report(session, principal, report_id)
+        return await readings.decide_fact(session, report_id, fact_id, body, by)
+
+    report, changes = await _decide(runtime, action)
+    log.info("intake.fact_decided", report_id=report_id, fact_id=fact_id, decision=body.decision)
+    return ReportChanged(report=report, changes=changes)
+
+
+@v1.post("/incidents/{incident_id}/triage", response_model=IncidentOut, tags=["decisions"])
+async def triage(
+    incident_id: str, body: TriageIn, runtime: RuntimeDep, principal: PrincipalDep
+) -> IncidentOut:
+    """Decide a 'perlu ditinjau' incident: a crisis after all, or not a crisis (once per incident)."""
+    by = actor(principal, body.decided_by, "decided_by")
+
+    async def action(session: AsyncSession) -> None:
+        incident = await guards.visible_incident(session, principal, incident_id)
+        await readings.triage(session, incident, body, by)
+
+    try:
+        await _decide(runtime, action)
+    except IntegrityError:  # decided at the same moment by someone else: the first decision stands
+        await _decide(runtime, action)
+    log.info("intake.incident_triaged", incident_id=incident_id, decision=body.decision)
+    return await _incident_now(runtime, incident_id)
 
 
 @v1.post("/reports/{report_id}/split", status_code=202, response_model=ReportAccepted, tags=["reports"])

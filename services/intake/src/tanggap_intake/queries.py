@@ -16,6 +16,7 @@ from tanggap_intake.models import (
     Unit,
     UnitAlias,
 )
+from tanggap_intake.readings import reading_of
 from tanggap_intake.readmodel import number
 from tanggap_intake.schemas import (
     DraftOut,
@@ -24,6 +25,7 @@ from tanggap_intake.schemas import (
     NotificationOut,
     ReportOut,
     TimelineOut,
+    TriageOut,
     UnitOut,
 )
 
@@ -133,9 +135,11 @@ async def get_incident(session: AsyncSession, incident_id: str) -> IncidentOut:
     if incident is None:
         raise NotFound(f"No incident with id {incident_id}.")
 
-    reports = await session.scalars(
-        select(Report).where(Report.incident_id == incident_id).order_by(Report.received_at)
-    )
+    reports = (
+        await session.scalars(
+            select(Report).where(Report.incident_id == incident_id).order_by(Report.received_at)
+        )
+    ).all()
     drafts = await session.scalars(
         select(Draft).where(Draft.incident_id == incident_id).order_by(Draft.created_at)
     )
@@ -158,4 +162,8 @@ async def get_incident(session: AsyncSession, incident_id: str) -> IncidentOut:
         crisis_team=incident.crisis_team,
         closed_by=incident.closed_by,
         closed_at=incident.closed_at,
+        readings=[reading for r in reports if (reading := reading_of(r)) is not None],
+        needs_review=incident.needs_review,
+        review_reasons=list(incident.review_reasons),
+        triage=TriageOut.model_validate(incident.triage) if incident.triage else None,
     )

@@ -24,6 +24,7 @@ from tanggap_shared.events import (
     IncidentLevelOverridden,
     IncidentMerged,
     IncidentPhaseChanged,
+    IncidentTriaged,
     MediaSpikeDetected,
     NotificationAcknowledged,
     NotificationFailed,
@@ -50,6 +51,7 @@ SUBJECTS = [
     "tanggap.crisis_team.formed",
     "tanggap.report.updated",
     "tanggap.media.spike_detected",
+    "tanggap.incident.triaged",
 ]
 
 DRAFT_NAMES = {
@@ -87,6 +89,17 @@ TEAM_ROLE_NAMES = {
 TIER_NAMES = {"upt": "UPT", "region": "Kanwil", "centre": "Pusat"}
 
 DECISION_NAMES = {"approved": "disetujui", "rejected": "ditolak"}
+TRIAGE_NAMES = {"crisis": "krisis", "not_crisis": "bukan krisis"}
+# What a report update changed, as the timeline says it (the event keeps the field names).
+CHANGE_NAMES = {
+    "facts": "5W+1H",
+    "impact": "dampak",
+    "source": "sumber",
+    "links": "tautan",
+    "stakeholders": "pemangku kepentingan",
+    "text": "uraian",
+    "fact_decisions": "keputusan atas fakta dari teks",
+}
 
 log = structlog.get_logger("tanggap.intake.readmodel")
 
@@ -132,7 +145,10 @@ def add_timeline(
 async def _apply(session: AsyncSession, incident: Incident, event: Event) -> tuple[str, str]:
     match event:
         case IncidentClassified():
+            await _readings(session, event)
             return _classified(incident, event), event.producer
+        case IncidentTriaged():
+            return _triaged(incident, event), event.decided_by
         case IncidentLevelOverridden():
             return _overridden(incident, event), event.overridden_by
         case DraftProposed():
@@ -172,7 +188,7 @@ async def _apply(session: AsyncSession, incident: Incident, event: Event) -> tup
             return _team(incident, event), event.producer
         case ReportUpdated():
             await _report_updated(session, event)
-            fields = ", ".join(event.changes) or "tanpa perubahan"
+            fields = ", ".join(CHANGE_NAMES.get(c, c) for c in event.changes) or "tanpa perubahan"
             return f"Laporan diperbarui oleh {event.updated_by} ({fields}).", event.updated_by
         case MediaSpikeDetected():
             return (
@@ -204,13 +220,42 @@ def _classified(incident: Incident, event: IncidentClassified) -> str:
         incident.classified_at = event.occurred_at
         if event.crisis and incident.phase == "pra_krisis":
             incident.phase = "krisis"
+        incident.needs_review = event.needs_review
+        incident.review_reasons = list(event.review_reasons)
     kept = ""
     if incident.level_source == "override" and incident.level != event.level:
         by = (incident.override or {}).get("by", "")
         kept = f" Level tetap {incident.level} (ditetapkan manual oleh {by})."
+    review = ""
+    if event.needs_review:
+        reasons = "; ".join(event.review_reasons) or "Tanggap belum yakin"
+        review = f" Perlu ditinjau: {reasons}."
     if not event.crisis:
-        return f"Dinilai bukan krisis (Level {event.level}, {event.category.value}).{kept}"
-    return f"Diklasifikasikan Level {event.level} ({event.category.value}).{kept}"
+        return f"Dinilai bukan krisis (Level {event.level}, {event.category.value}).{kept}{review}"
+    return f"Diklasifikasikan Level {event.level} ({event.category.value}).{kept}{review}"
+
+
+async def _readings(session: AsyncSession, event: IncidentClassified) -> None:
+    """Keep each report's latest reading; a late, older classification leaves a newer reading alone."""
+    for reading in event.readings:
+        report = await session.get(Report, str(reading.report_id))
+        if report is None or (report.reading_at is not None and event.occurred_at < report.reading_at):
+            continue
+        report.reading = reading.model_dump(mode="json")
+        report.reading_at = event.occurred_at
+
+
+def _triaged(incident: Incident, event: IncidentTriaged) -> str:
+    # The first decision stands: the intake refuses a second one, so a second event is a late echo.
+    if incident.triage is None:
+        incident.triage = {
+            "decision": event.decision,
+            "by": event.decided_by,
+            "at": event.occurred_at.isoformat(),
+            "reason": event.reason,
+        }
+    reason = f" Alasan: {event.reason}" if event.reason else ""
+    return f"Ditinjau oleh {event.decided_by}: diputuskan {TRIAGE_NAMES[event.decision]}.{reason}"
 
 
 def _overridden(incident: Incident, event: IncidentLevelOverridden) -> str:
@@ -360,5 +405,6 @@ async def _report_updated(session: AsyncSession, event: ReportUpdated) -> None:
     report.facts = snap.facts.model_dump(mode="json", exclude_none=True)
     report.impact = snap.impact.model_dump(mode="json", exclude_none=True)
     report.links = list(snap.links)
+    report.fact_decisions = [d.model_dump(mode="json") for d in snap.fact_decisions]
     report.updated_by = event.updated_by
     report.updated_at = event.occurred_at

@@ -29,6 +29,7 @@ from tanggap_intake.settings import IntakeSettings
 from tanggap_shared.contracts import Channel, Source
 from tanggap_shared.db import add_to_outbox
 from tanggap_shared.events import (
+    FactDecision,
     Facts,
     Impact,
     ReportReceived,
@@ -174,6 +175,7 @@ def snapshot_of(report: Report) -> ReportSnapshot:
         links=list(report.links),
         stakeholders=list(report.stakeholders),
         received_at=report.received_at,
+        fact_decisions=[FactDecision.model_validate(d) for d in report.fact_decisions],
     )
 
 
@@ -312,8 +314,12 @@ def _merge_answers(current: dict[str, Any], patch: BaseModel) -> dict[str, Any]:
     return {k: v for k, v in {**current, **sent}.items() if v is not None}
 
 
-def _changed_values(report: Report, patch: ReportPatch, text: str | None) -> dict[str, Any]:
+def _changed_values(
+    report: Report, patch: ReportPatch, text: str | None, fact_decision: FactDecision | None = None
+) -> dict[str, Any]:
     wanted: dict[str, Any] = {}
+    if fact_decision is not None:
+        wanted["fact_decisions"] = [*report.fact_decisions, fact_decision.model_dump(mode="json")]
     if "source" in patch.model_fields_set:
         wanted["source"] = patch.source.value if patch.source else None
     if patch.facts is not None:
@@ -330,12 +336,19 @@ def _changed_values(report: Report, patch: ReportPatch, text: str | None) -> dic
 
 
 async def update_report(
-    session: AsyncSession, report_id: str, patch: ReportPatch, updated_by: str, *, text: str | None = None
+    session: AsyncSession,
+    report_id: str,
+    patch: ReportPatch,
+    updated_by: str,
+    *,
+    text: str | None = None,
+    fact_decision: FactDecision | None = None,
 ) -> tuple[ReportOut, list[str]]:
     """Complete or correct a report; records the revision and stages report.updated with the whole new
-    snapshot. Nothing changes (and nothing is published) when the values are the same."""
+    snapshot. Nothing changes (and nothing is published) when the values are the same. A person's
+    decision on a fact read from the text (issue 12) is appended to the report's decisions."""
     report = await _report(session, report_id)
-    changed = _changed_values(report, patch, text)
+    changed = _changed_values(report, patch, text, fact_decision)
     if not changed:
         return report_out(report), []
     before = {k: getattr(report, k) for k in changed}

@@ -4,7 +4,7 @@ import re
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -14,6 +14,7 @@ from pydantic import (
     Field,
     StringConstraints,
     field_validator,
+    model_validator,
 )
 
 from tanggap_shared.contracts import Channel, DraftKind, MediaReach, Role, Source
@@ -252,6 +253,9 @@ class ReportOut(BaseModel):
     match_reason: str = ""
     updated_at: datetime | None = None
     updated_by: str | None = None
+    fact_decisions: list[Any] = Field(
+        default=[], description="People's decisions on facts read from the text."
+    )
 
 
 class DraftOut(BaseModel):
@@ -327,6 +331,12 @@ class IncidentOut(IncidentSummary):
     crisis_team: dict[str, Any] | None = None
     closed_by: str | None = None
     closed_at: datetime | None = None
+    readings: list["ReadingOut"] = Field(
+        default=[], description="Per report: the facts read from its text, with their spans and status."
+    )
+    needs_review: bool = Field(default=False, description="'Perlu ditinjau': a person must decide (triage).")
+    review_reasons: list[str] = []
+    triage: "TriageOut | None" = None
 
 
 class ReportChanged(BaseModel):
@@ -343,3 +353,78 @@ class MeOut(BaseModel):
     scope: Literal["unit", "region", "all"]
     unit_code: str | None = None
     region_code: str | None = None
+
+
+class FactDecisionIn(BaseModel):
+    """A person's decision on one fact read from a report's text (issue 12)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["confirmed", "corrected", "removed"]
+    value: ShortText | None = Field(
+        default=None, description="The corrected phrase; required for 'corrected'."
+    )
+    decided_by: PersonName | None = None
+
+    @field_validator("value")
+    @classmethod
+    def _short_enough(cls, value: str | None) -> str | None:
+        if value is not None and len(value) > 500:
+            raise ValueError("a fact is a short phrase: at most 500 characters")
+        return value
+
+    @model_validator(mode="after")
+    def _correction_has_a_value(self) -> Self:
+        if self.decision == "corrected" and not self.value:
+            raise ValueError("value: required for a correction (the corrected phrase)")
+        return self
+
+
+class TriageIn(BaseModel):
+    """A person's decision on a 'perlu ditinjau' incident."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["crisis", "not_crisis"]
+    reason: Comment = ""
+    decided_by: PersonName | None = None
+
+
+class SpanOut(BaseModel):
+    start: int
+    end: int
+    text: str
+
+
+class ReadFactOut(BaseModel):
+    """A fact read from a report's text, with the people's latest decision on it applied."""
+
+    fact_id: str
+    kind: str
+    value: str
+    span: SpanOut | None = None
+    detail: str = ""
+    role: str | None = None
+    amount: dict[str, Any] | None = None
+    sensitive: bool = False
+    status: Literal["suggested", "confirmed", "corrected", "removed"] = "suggested"
+    verified: bool = False
+    extractor: str = "rules"
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+
+
+class ReadingOut(BaseModel):
+    report_id: str
+    extractor: str = "rules"
+    facts: list[ReadFactOut] = []
+
+
+class TriageOut(BaseModel):
+    decision: Literal["crisis", "not_crisis"]
+    by: str
+    at: datetime
+    reason: str = ""
+
+
+IncidentOut.model_rebuild()
