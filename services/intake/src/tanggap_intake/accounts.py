@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tanggap_intake.access import Principal, PrincipalKind, UserRole, role_needs
 from tanggap_intake.errors import Conflict, Refused
 from tanggap_intake.models import ApiKey, LoginFailure, Region, Unit, User, UserSession
+from tanggap_shared import textnorm
 from tanggap_shared.events import utcnow
 
 log = structlog.get_logger("tanggap.intake.accounts")
@@ -99,6 +100,18 @@ class NewUser:
     region_code: str | None = None
 
 
+def check_safe_text(value: str, field: str, label: str) -> None:
+    """A name shown to others must read as stored: no control, invisible or text-direction characters."""
+    try:
+        textnorm.require_safe(value)
+    except textnorm.UnsafeText as exc:
+        raise Refused(
+            f"{field} {exc}.",
+            indonesian=f"{label} {exc.indonesian}.",
+            detail=[{"field": field, "message": str(exc)}],
+        ) from None
+
+
 async def create_user(session: AsyncSession, new: NewUser) -> User:
     username = new.username.strip().lower()
     if not username or not username.replace(".", "").replace("_", "").replace("-", "").isalnum():
@@ -108,6 +121,8 @@ async def create_user(session: AsyncSession, new: NewUser) -> User:
         )
     if await session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"Nama pengguna {username} sudah dipakai.")
+    check_safe_text(new.name, "name", "Nama lengkap")
+    check_safe_text(new.email, "email", "Surel")
     check_password_rules(new.password)
     unit_code, region_code = await check_scope_fields(session, new.role, new.unit_code, new.region_code)
     user = User(
@@ -265,6 +280,7 @@ async def create_api_key(
     name = name.strip()
     if not name:
         raise Refused("Beri nama kunci API (mis. Bot Telegram Lapas Cipinang).")
+    check_safe_text(name, "name", "Nama kunci")
     unit, region = await check_scope_fields(session, role, unit_code, region_code)
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(

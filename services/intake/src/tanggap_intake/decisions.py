@@ -26,6 +26,7 @@ from tanggap_intake.schemas import (
     ReviewIn,
 )
 from tanggap_intake.schemas import DraftRequested as DraftRequestedOut
+from tanggap_shared import textnorm
 from tanggap_shared.contracts import DraftKind, Role
 from tanggap_shared.db import OutboxEntry, add_to_outbox
 from tanggap_shared.events import (
@@ -85,13 +86,15 @@ def blocking_left(findings: list[Any], final_text: str, *, edited: bool) -> list
     finding that quotes nothing cannot be checked against the edit: it blocks approval as proposed, and the
     reviewer's own edit is taken as the fix.
     """
-    flat = " ".join(final_text.split())
     left = []
     for finding in findings:
         if finding.get("severity") != "blocking":
             continue
-        excerpt = " ".join(str(finding.get("excerpt") or "").split())
-        if (excerpt and excerpt in flat) or (not excerpt and not edited):
+        excerpt = str(finding.get("excerpt") or "")
+        # Compared as a reader sees the words: an edit that only changes case, adds invisible characters
+        # or swaps in look-alike letters of another script does not remove what the check found.
+        quoted = bool(textnorm.comparable(excerpt))
+        if (quoted and textnorm.contains(final_text, excerpt)) or (not quoted and not edited):
             left.append(finding)
     return left
 
@@ -132,7 +135,9 @@ async def review_draft(session: AsyncSession, draft_id: str, body: ReviewIn, rev
         )
     final = body.text if body.text is not None else draft.text
     if body.decision == "approved":
-        left = blocking_left(draft.findings, final, edited=body.text is not None and body.text != draft.text)
+        # A change that only looks like one (case, invisible characters) is no edit of an unquoted finding.
+        edited = body.text is not None and textnorm.comparable(body.text) != textnorm.comparable(draft.text)
+        left = blocking_left(draft.findings, final, edited=edited)
         if left:
             raise _refuse_blocking(left)
     now = utcnow()

@@ -1,7 +1,6 @@
 """Messages from bot channels (Telegram, WhatsApp): once per (channel, external id), the unit found in the
 text or the chat, and a report made of it. A message that names no known unit is kept and answered."""
 
-import re
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -19,10 +18,10 @@ from tanggap_intake.schemas import ReportIn, ReportPatch
 from tanggap_intake.settings import IntakeSettings
 from tanggap_shared.contracts import Channel
 from tanggap_shared.runtime import Runtime
+from tanggap_shared.textnorm import strip_unsafe
 
 log = structlog.get_logger("tanggap.intake.inbound")
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_TEXT = 20_000
 
 
@@ -116,11 +115,10 @@ async def take(session: AsyncSession, msg: Inbound, settings: IntakeSettings) ->
     previous = await _seen(session, msg.channel, msg.external_id)
     if previous is not None:
         return Outcome("duplicate", previous.incident_id)
-    # Chat apps deliver what people typed; control characters are not text and are dropped, not refused.
-    text = _CONTROL.sub(" ", msg.text).strip()[:MAX_TEXT]
-    msg = replace(
-        msg, text=text, sender=_CONTROL.sub(" ", msg.sender), chat_id=_CONTROL.sub(" ", msg.chat_id)
-    )
+    # Chat apps deliver what people typed and the sender cannot be asked to fix it: control, invisible and
+    # text-direction characters are dropped, not refused (a typed text never needs them).
+    text = strip_unsafe(msg.text).strip()[:MAX_TEXT]
+    msg = replace(msg, text=text, sender=strip_unsafe(msg.sender), chat_id=strip_unsafe(msg.chat_id))
     if not text:
         outcome = Outcome("empty")
         _record(session, msg, "empty", outcome, None)
@@ -128,7 +126,7 @@ async def take(session: AsyncSession, msg: Inbound, settings: IntakeSettings) ->
     if msg.edit_of is not None:
         original = await _seen(session, msg.channel, msg.edit_of)
         if original is not None and original.report_id is not None:
-            by = msg.sender or msg.channel.value
+            by = msg.sender.strip()[:200] or msg.channel.value  # a person name field is bounded
             await update_report(session, original.report_id, ReportPatch(updated_by=by), by, text=text)
             outcome = Outcome("updated", original.incident_id)
             _record(session, msg, "updated", outcome, original.report_id)

@@ -1,6 +1,5 @@
 """HTTP request and response shapes of the public contract (DESIGN.md "Public HTTP contract")."""
 
-import re
 import uuid
 from datetime import datetime
 from enum import StrEnum
@@ -13,20 +12,19 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    UrlConstraints,
     field_validator,
     model_validator,
 )
 
 from tanggap_shared.contracts import Channel, DraftKind, MediaReach, Role, Source
-
-# Newlines and tabs are normal in a pasted report; other control characters are not text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+from tanggap_shared.textnorm import require_safe
 
 
 def _no_control_characters(value: str) -> str:
-    if _CONTROL.search(value):
-        raise ValueError("contains control characters; send plain text")
-    return value
+    # Newlines and tabs are normal in a pasted report; control characters are not text, and invisible or
+    # text-direction characters make a text read differently from what is stored (see textnorm).
+    return require_safe(value)
 
 
 ShortText = Annotated[
@@ -49,7 +47,9 @@ LongText = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000),
     AfterValidator(_no_control_characters),
 ]
-Links = Annotated[list[AnyHttpUrl], Field(max_length=20)]
+MAX_LINK = 2048  # what browsers and servers reliably handle; a longer "link" is a payload, not an address
+Link = Annotated[AnyHttpUrl, UrlConstraints(max_length=MAX_LINK)]
+Links = Annotated[list[Link], Field(max_length=20)]
 
 
 class Stakeholder(StrEnum):

@@ -7,7 +7,8 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from tanggap_intake.console.common import field
-from tanggap_intake.schemas import ReportIn, Stakeholder
+from tanggap_intake.schemas import MAX_LINK, ReportIn, Stakeholder
+from tanggap_shared.textnorm import UnsafeText
 
 FACT_KEYS = ("what", "who", "when", "where", "why", "how")
 FACT_LABELS = {
@@ -65,6 +66,7 @@ _MESSAGES = {
     "less_than_equal": "angkanya terlalu besar",
     "url_parsing": "tautan tidak valid (awali dengan https://)",
     "url_scheme": "tautan harus diawali http:// atau https://",
+    "url_too_long": f"tautan terlalu panjang (paling banyak {MAX_LINK} karakter)",
     "enum": "pilihan tidak dikenal",
     "value_error": "berisi karakter yang tidak diizinkan",
 }
@@ -109,7 +111,13 @@ def field_errors(exc: ValidationError) -> dict[str, str]:
     for error in exc.errors():
         loc = [str(p) for p in error["loc"] if not isinstance(p, int)]
         name = ".".join(p for p in loc if p != "value")
-        message = _MESSAGES.get(str(error["type"]), "isian tidak valid")
+        cause = (error.get("ctx") or {}).get("error")
+        # A refused character is named in the officer's language (which one, where, and why).
+        message = (
+            cause.indonesian
+            if isinstance(cause, UnsafeText)
+            else _MESSAGES.get(str(error["type"]), "isian tidak valid")
+        )
         errors.setdefault(name or "form", message)
     return errors
 

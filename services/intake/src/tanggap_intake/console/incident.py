@@ -24,6 +24,7 @@ from tanggap_intake.models import CrisisPlan, Draft, Region, Unit
 from tanggap_intake.queries import get_incident
 from tanggap_intake.readmodel import DRAFT_NAMES, add_timeline
 from tanggap_intake.schemas import CloseIn, DraftRequestIn, LevelOverrideIn, PhaseIn, ReviewIn
+from tanggap_shared import textnorm
 from tanggap_shared.contracts import DraftKind
 from tanggap_shared.events import utcnow
 
@@ -117,7 +118,7 @@ def build(model: type[M], **values: Any) -> M:
     try:
         return model(**values)
     except ValidationError as exc:
-        wrong = ", ".join(sorted(field_errors(exc)))
+        wrong = "; ".join(f"{name}: {why}" for name, why in sorted(field_errors(exc).items()))
         raise _refuse_form(f"Isian tidak valid ({wrong}); periksa lalu kirim lagi.") from None
 
 
@@ -166,10 +167,9 @@ async def save_edit(request: Request, draft_id: str, user: UserDep) -> Response:
     form = await checked_form(request, user)
     _proposed, incident_id = await _draft_incident(request, user, draft_id)
     text = _text(form)[:20_000]
-    if not text:
-        return await render_incident(
-            request, user, incident_id, error="Teks draf tidak boleh kosong.", status_code=422
-        )
+    problem = "Teks draf tidak boleh kosong." if not text else _unsafe(text, "Teks draf")
+    if problem:
+        return await render_incident(request, user, incident_id, error=problem, status_code=422)
     return await _act(
         request,
         user,
@@ -179,6 +179,15 @@ async def save_edit(request: Request, draft_id: str, user: UserDep) -> Response:
         edits={draft_id: text},
         anchor=f"#draf-{draft_id}",
     )
+
+
+def _unsafe(text: str, label: str) -> str:
+    """What is wrong with a text's characters, for the officer; empty when nothing is."""
+    try:
+        textnorm.require_safe(text)
+    except textnorm.UnsafeText as exc:
+        return f"{label} {exc.indonesian}."
+    return ""
 
 
 def _refuse_form(message: str) -> IntakeError:

@@ -6,11 +6,12 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from tanggap_intake import crisis_plan, guards
 from tanggap_intake.access import Principal
 from tanggap_intake.console.common import UserDep, checked_form, redirect, render, runtime
-from tanggap_intake.errors import NotFound
+from tanggap_intake.errors import NotFound, Refused
 from tanggap_intake.models import CrisisPlan
 from tanggap_intake.queries import get_incident
 from tanggap_intake.readmodel import add_timeline
 from tanggap_intake.schemas import IncidentOut
+from tanggap_shared import textnorm
 from tanggap_shared.events import utcnow
 
 router = APIRouter()
@@ -38,10 +39,22 @@ async def plan_form(request: Request, incident_id: str, user: UserDep) -> Respon
     return render(request, "plan.html", context, user=user)
 
 
+def _refuse_unsafe(fields: dict[str, str]) -> None:
+    """Refuse (422, nothing saved) a plan with a control or invisible character, naming the field."""
+    labels = {f.key: f.label for f in crisis_plan.FIELDS}
+    for key, value in fields.items():
+        try:
+            textnorm.require_safe(value)
+        except textnorm.UnsafeText as exc:
+            message = f"Rencana belum disimpan: isian “{labels.get(key, key)}” {exc.indonesian}."
+            raise Refused(f"Plan field {key} {exc}.", indonesian=message) from None
+
+
 @router.post("/incidents/{incident_id}/plan", response_class=HTMLResponse)
 async def save_plan(request: Request, incident_id: str, user: UserDep) -> Response:
     form = await checked_form(request, user)
     fields = crisis_plan.clean({key: form.get(key) for key in crisis_plan.KEYS})
+    _refuse_unsafe(fields)
     async with runtime(request).unit_of_work() as session:
         incident = await guards.visible_incident(session, user, incident_id)
         plan = await session.get(CrisisPlan, incident.id)
