@@ -14,6 +14,8 @@ import pytest
 from fastapi import FastAPI, Request
 
 from tanggap_runner.nats import NatsServer
+from tanggap_shared.ack_button import callback_data
+from tanggap_shared.tokens import link_secret
 
 from .conftest import (
     apply,
@@ -184,6 +186,11 @@ async def test_telegram_messages_become_reports_answered_with_the_incident_numbe
     assert [m["text"] for m in kept] == ["Ada kejadian di lapas, tolong dicek"]
 
 
+def _link_secret(client: httpx.AsyncClient) -> str:
+    settings = client.app.state.settings  # type: ignore[attr-defined]
+    return link_secret(settings.link_secret, settings.state_dir)
+
+
 async def test_telegram_ack_button_acknowledges(
     channels: httpx.AsyncClient, bot_api: tuple[BotApiStandIn, str]
 ) -> None:
@@ -199,7 +206,8 @@ async def test_telegram_ack_button_acknowledges(
             "id": "4382bfdwdsb323b2d9",
             "from": {"id": 9, "is_bot": False, "first_name": "Wachid"},
             "chat_instance": "-1",
-            "data": f"ack:{notification_id}",
+            # The notifier's button, bound to the chat it was sent to (the presser's own chat here).
+            "data": callback_data(_link_secret(channels), str(notification_id), "9"),
         },
     }
     assert (await _telegram(channels, callback)).status_code == 200

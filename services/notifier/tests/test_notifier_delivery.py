@@ -21,6 +21,7 @@ from tanggap_notifier.notices import delivery_id
 from tanggap_notifier.people import store_directory
 from tanggap_notifier.sender import Sender, is_temporary, sink_url, use_telegram_api
 from tanggap_notifier.settings import NotifierSettings
+from tanggap_shared.ack_button import callback_data
 from tanggap_shared.db import OutboxEntry, create_schema
 from tanggap_shared.events import NotificationFailed, NotificationSent, derive_event_id, parse_event
 from tanggap_shared.runtime import Runtime
@@ -358,7 +359,10 @@ async def test_a_row_claimed_by_a_live_process_is_left_alone_until_its_lease_end
 async def test_a_telegram_page_carries_an_acknowledge_button(tmp_path: Path, telegram: Any) -> None:
     use_telegram_api(f"http://{telegram.url}")
     notification_id = "6f1c9a52-0d3e-4b8e-9f57-2a1d3c4b5e6f"
-    tried = await _sender(tmp_path).attempt(
+    sender = Sender(
+        default_urls=["tanggapfile://"], sink_path=tmp_path / "n.jsonl", timeout=5, ack_secret="s3cret"
+    )
+    tried = await sender.attempt(
         "tgram://123456789:AAHtestTOKENtestTOKENtest/987654",
         recipient="k",
         title="Judul",
@@ -373,7 +377,9 @@ async def test_a_telegram_page_carries_an_acknowledge_button(tmp_path: Path, tel
     assert "Isi" in call["payload"]["text"]
     (row,) = call["payload"]["reply_markup"]["inline_keyboard"]
     (button,) = row
-    assert button["callback_data"] == f"ack:{notification_id}"
+    # Bound to the chat it was sent to, so that only that person's press acknowledges (issue 14).
+    assert button["callback_data"] == callback_data("s3cret", notification_id, "987654")
+    assert button["callback_data"].startswith(f"ack:{notification_id}:")
     assert len(button["callback_data"].encode()) <= 64, "Telegram's limit for callback data"
 
 

@@ -2,23 +2,28 @@
 
 Payloads follow the Bot API: an Update carries `message`, `edited_message`, `channel_post`,
 `edited_channel_post` or `callback_query`; a text message has `text`, a photo has `caption`.
-Acknowledgement buttons send callback data "ack:<notification_id>".
+Acknowledgement buttons send callback data "ack:<notification_id>:<mac>" (tanggap_shared.ack_button); only
+the recipient's own press acknowledges. Updates are read through pydantic models of those shapes: one that
+does not fit is answered 200 (the platform would retry an error), logged and counted, never a 5xx.
 """
 
 import asyncio
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import structlog
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tanggap_intake.decisions import acknowledge, notification_incident
 from tanggap_intake.errors import NotFound
 from tanggap_intake.inbound import Inbound, Outcome, take_once
+from tanggap_intake.metrics import ignored
 from tanggap_intake.settings import IntakeSettings
+from tanggap_shared import ack_button
 from tanggap_shared.contracts import Channel
 from tanggap_shared.runtime import Runtime
+from tanggap_shared.tokens import link_secret
 
 log = structlog.get_logger("tanggap.intake.telegram")
 
@@ -50,29 +55,72 @@ class BotApi:
         await self._client.aclose()
 
 
-def _sender(user: dict[str, Any] | None, chat: dict[str, Any]) -> str:
+class _Lenient(BaseModel):
+    # The Bot API adds fields over time: unknown ones are ignored, the ones used here must have their type.
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class TgUser(_Lenient):
+    id: int
+    first_name: str = ""
+    last_name: str = ""
+    username: str = ""
+
+
+class TgChat(_Lenient):
+    id: int
+    title: str = ""
+    type: str = ""
+
+
+class TgMessage(_Lenient):
+    message_id: int
+    chat: TgChat
+    sender: TgUser | None = Field(default=None, alias="from")
+    text: str = ""
+    caption: str = ""
+    edit_date: int | None = None
+
+
+class TgCallback(_Lenient):
+    id: str
+    sender: TgUser = Field(alias="from")
+    data: str = ""
+    # An old message may come back "inaccessible" (date 0): only its chat is read.
+    message: dict[str, Any] | None = None
+
+
+class TgUpdate(_Lenient):
+    update_id: int
+    message: TgMessage | None = None
+    edited_message: TgMessage | None = None
+    channel_post: TgMessage | None = None
+    edited_channel_post: TgMessage | None = None
+    callback_query: TgCallback | None = None
+
+
+def _sender(user: TgUser | None, chat: TgChat) -> str:
     if user:
-        name = " ".join(p for p in (user.get("first_name"), user.get("last_name")) if p)
-        return name or str(user.get("username") or user.get("id", ""))
-    return str(chat.get("title") or chat.get("id", ""))
+        name = " ".join(p for p in (user.first_name, user.last_name) if p)
+        return name or user.username or str(user.id)
+    return chat.title or str(chat.id)
 
 
-def inbound_of(update: dict[str, Any], settings: IntakeSettings) -> tuple[Inbound, int] | None:
+def inbound_of(update: TgUpdate, settings: IntakeSettings) -> tuple[Inbound, int] | None:
     """The report-bearing message of an update and its message id; None for other kinds of update."""
-    edited = update.get("edited_message") or update.get("edited_channel_post")
-    message = edited or update.get("message") or update.get("channel_post")
-    if not isinstance(message, dict):
+    edited = update.edited_message or update.edited_channel_post
+    message = edited or update.message or update.channel_post
+    if message is None:
         return None
-    chat = message.get("chat") or {}
-    chat_id, message_id = str(chat.get("id", "")), int(message.get("message_id", 0))
+    chat_id, message_id = str(message.chat.id), message.message_id
     identity = f"{chat_id}:{message_id}"
-    external = f"{identity}:edit:{message.get('edit_date', update.get('update_id'))}" if edited else identity
+    external = f"{identity}:edit:{message.edit_date or update.update_id}" if edited else identity
     inbound = Inbound(
         channel=Channel.TELEGRAM,
         external_id=external,
-        text=str(message.get("text") or message.get("caption") or ""),
+        text=message.text or message.caption,
         chat_id=chat_id,
-        sender=_sender(message.get("from"), chat),
+        sender=_sender(message.sender, message.chat),
         unit_hint=settings.telegram_chat_units.get(chat_id),
         edit_of=identity if edited else None,
     )
@@ -82,13 +130,26 @@ def inbound_of(update: dict[str, Any], settings: IntakeSettings) -> tuple[Inboun
 Reply = Callable[[], Awaitable[None]]
 
 
+def parse_update(raw: dict[str, Any]) -> TgUpdate | None:
+    """The update in the Bot API's shape, or None (logged and counted) when it cannot be used."""
+    try:
+        return TgUpdate.model_validate(raw)
+    except ValidationError as exc:
+        fields = sorted({".".join(str(p) for p in e["loc"]) for e in exc.errors()})[:5]
+        log.warning("intake.webhook_ignored", channel="telegram", reason="malformed_update", fields=fields)
+        ignored("telegram", "malformed_update")
+        return None
+
+
 async def handle_update(
-    runtime: Runtime, settings: IntakeSettings, api: BotApi, update: dict[str, Any]
+    runtime: Runtime, settings: IntakeSettings, api: BotApi, raw: dict[str, Any]
 ) -> Reply | None:
     """Store what the update carries (in one transaction) and return the reply to send afterwards."""
-    callback = update.get("callback_query")
-    if isinstance(callback, dict):
-        return await _callback(runtime, api, callback)
+    update = parse_update(raw)
+    if update is None:
+        return None
+    if update.callback_query is not None:
+        return await _callback(runtime, settings, api, update.callback_query)
     found = inbound_of(update, settings)
     if found is None:
         return None
@@ -101,25 +162,54 @@ async def handle_update(
     return lambda: api.send_reply(inbound.chat_id, message_id, text)
 
 
-async def _callback(runtime: Runtime, api: BotApi, callback: dict[str, Any]) -> Reply | None:
-    data = str(callback.get("data") or "")
-    if not data.startswith("ack:"):
+OLD_BUTTON = "Tombol ini sudah tidak berlaku. Konfirmasi melalui tautan di pesan pemberitahuan."
+NOT_YOURS = "Pemberitahuan ini bukan untuk Anda, jadi tidak dikonfirmasi."
+UNKNOWN = "Pemberitahuan tidak dikenal."
+
+
+async def _callback(
+    runtime: Runtime, settings: IntakeSettings, api: BotApi, callback: TgCallback
+) -> Reply | None:
+    press = ack_button.read(callback.data)
+    if press is None:
+        if callback.data.startswith(ack_button.PREFIX):
+            log.warning("intake.refused", reason="telegram_malformed_button")
+            ignored("telegram", "malformed_button")
         return None
-    by = _sender(callback.get("from"), {})
+    answer = await _acknowledge_press(runtime, settings, callback, press)
+    return lambda: api.call("answerCallbackQuery", {"callback_query_id": callback.id, "text": answer})
+
+
+async def _acknowledge_press(
+    runtime: Runtime, settings: IntakeSettings, callback: TgCallback, press: ack_button.AckPress
+) -> str:
+    """Acknowledge for the recipient only: the button's MAC must match the Telegram user who pressed it."""
+    presser = str(callback.sender.id)
+    chat = (callback.message or {}).get("chat")
+    context = {
+        "notification_id": str(press.notification_id),
+        "telegram_user": presser,
+        "message_chat": chat.get("id") if isinstance(chat, dict) else None,
+    }
+    if not press.mac:
+        log.warning("intake.refused", reason="telegram_unbound_button", **context)
+        return OLD_BUTTON
+    secret = link_secret(settings.link_secret, settings.state_dir)
+    if not ack_button.pressed_by_recipient(secret, press, presser):
+        log.warning("intake.refused", reason="telegram_not_recipient", **context)
+        return NOT_YOURS
     try:
-        notification_id = uuid.UUID(data[4:])
         async with runtime.unit_of_work() as session:
-            incident_id = await notification_incident(session, str(notification_id))
-            ack = await acknowledge(session, notification_id, incident_id, by)
-        answer = (
-            f"Sudah dikonfirmasi sebelumnya oleh {ack.acknowledged_by}."
-            if ack.already
-            else "Terima kasih, pemberitahuan sudah dikonfirmasi."
-        )
-    except (ValueError, NotFound):
-        log.info("intake.refused", reason="telegram_unknown_notification")
-        answer = "Pemberitahuan tidak dikenal."
-    return lambda: api.call("answerCallbackQuery", {"callback_query_id": callback.get("id"), "text": answer})
+            incident_id = await notification_incident(session, str(press.notification_id))
+            ack = await acknowledge(
+                session, press.notification_id, incident_id, _sender(callback.sender, TgChat(id=0))
+            )
+    except NotFound:
+        log.info("intake.refused", reason="telegram_unknown_notification", **context)
+        return UNKNOWN
+    if ack.already:
+        return f"Sudah dikonfirmasi sebelumnya oleh {ack.acknowledged_by}."
+    return "Terima kasih, pemberitahuan sudah dikonfirmasi."
 
 
 async def send_safely(reply: Reply | None) -> None:

@@ -28,6 +28,7 @@ def build_sender(settings: NotifierSettings) -> Sender:
         default_urls=settings.default_urls(),
         sink_path=settings.sink_path(),
         timeout=settings.notify_timeout_seconds,
+        ack_secret=link_secret(settings.link_secret, settings.state_dir),
     )
 
 

@@ -101,9 +101,12 @@ def _failure_summary(result: AppriseResult) -> str:
 class Sender:
     """Delivers through Apprise's async API; people without channels get the default URLs."""
 
-    def __init__(self, *, default_urls: Sequence[str], sink_path: Path, timeout: float) -> None:
+    def __init__(
+        self, *, default_urls: Sequence[str], sink_path: Path, timeout: float, ack_secret: str = ""
+    ) -> None:
         register_sink()
         self._timeout = timeout
+        self._ack_secret = ack_secret  # binds a Telegram acknowledge button to its recipient
         self._default_urls = list(default_urls)
         self._sink_path = sink_path
         # Memory storage: Apprise's persistent store would otherwise write cache files of its own.
@@ -141,7 +144,12 @@ class Sender:
         channel = apobj.urls(privacy=True)[0]
         if ack_id and schema_of(url) == "tgram":
             sent = await send_with_button(
-                url, title=title, body=body, notification_id=ack_id, timeout=self._timeout
+                url,
+                title=title,
+                body=body,
+                notification_id=ack_id,
+                timeout=self._timeout,
+                secret=self._ack_secret,
             )
             temporary = not sent.ok and is_temporary(sent.error)
             return ChannelAttempt(channel, sent.ok, sent.error, temporary, started, utcnow())
