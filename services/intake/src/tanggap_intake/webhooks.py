@@ -85,7 +85,8 @@ async def whatsapp_verify(
     if mode != "subscribe" or challenge is None:
         raise IntakeError("Expected hub.mode=subscribe with a hub.challenge.")
     _check_secret(settings.whatsapp_verify_token.get_secret_value(), token, "hub.verify_token")
-    return PlainTextResponse(challenge)
+    # Meta's challenge is echoed as sent: plain text that no browser may sniff into HTML or script.
+    return PlainTextResponse(challenge, headers={"X-Content-Type-Options": "nosniff"})
 
 
 @hooks.post("/whatsapp", summary="WhatsApp Cloud API messages (signed with X-Hub-Signature-256)")
