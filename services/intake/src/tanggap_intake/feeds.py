@@ -29,7 +29,7 @@ from tanggap_intake.inbound import detect_unit
 from tanggap_intake.lexicon import mentions_corrections, tone
 from tanggap_intake.models import FeedItem, MediaTally, Unit
 from tanggap_intake.reports import accept_report, unit_ref
-from tanggap_intake.schemas import ReportIn
+from tanggap_intake.schemas import Link, ReportIn
 from tanggap_intake.settings import IntakeSettings
 from tanggap_shared.contracts import Channel, Source
 from tanggap_shared.db import OutboxEntry, add_to_outbox
@@ -40,7 +40,7 @@ log = structlog.get_logger("tanggap.intake.feeds")
 
 _TAGS = re.compile(r"<[^>]+>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_URL: TypeAdapter[AnyHttpUrl] = TypeAdapter(AnyHttpUrl)
+_URL: TypeAdapter[AnyHttpUrl] = TypeAdapter(Link)
 MAX_TEXT = 20_000
 
 
@@ -81,8 +81,9 @@ def _published(entry: Any, now: datetime) -> datetime:
 def entry_of(raw: Any, now: datetime) -> Entry | None:
     title = plain(str(raw.get("title") or ""))
     summary = plain(str(raw.get("summary") or raw.get("description") or ""))
-    link = str(raw.get("link") or "")
-    guid = str(raw.get("id") or link or title)
+    raw_link = str(raw.get("link") or "")
+    link = safe_link(raw_link)
+    guid = str(raw.get("id") or raw_link or title)
     if not guid or not (title or summary):
         return None
     return Entry(guid, title, summary, link, _published(raw, now))
@@ -97,6 +98,13 @@ def _link(value: str) -> list[AnyHttpUrl]:
         return [_URL.validate_python(value)] if value else []
     except ValidationError:
         return []
+
+
+def safe_link(value: str) -> str:
+    """`value` when it is an http(s) address of a bounded length, else "": a feed is written by others,
+    and a javascript: or data: "link" would run in the officer's browser when clicked."""
+    found = _link(value.strip())
+    return str(found[0]) if found else ""
 
 
 async def _tally(session: AsyncSession, day: Any, unit_code: str, polarity: str) -> None:
@@ -155,7 +163,7 @@ async def check_spike(
         negative_count=recent,
         baseline=round(baseline, 3),
         window_hours=settings.spike_window_hours,
-        links=[link for link in links if link],
+        links=[safe for safe in map(safe_link, links) if safe],  # rows stored before links were checked
     )
     await readmodel.apply_event(session, event)
     add_to_outbox(session, event)

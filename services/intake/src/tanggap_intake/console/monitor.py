@@ -2,7 +2,8 @@
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -13,6 +14,7 @@ from tanggap_intake.api import tally_query
 from tanggap_intake.auth import settings_of
 from tanggap_intake.console.common import UserDep, render, runtime
 from tanggap_intake.console.home import open_incidents, unit_names
+from tanggap_intake.feeds import safe_link
 from tanggap_intake.models import Draft, FeedItem, Incident, MediaTally, TimelineEntry
 from tanggap_intake.readmodel import DRAFT_NAMES
 
@@ -71,7 +73,7 @@ async def media(
             items_query = items_query.where(
                 or_(FeedItem.unit_code.is_(None), unit_filter(user, FeedItem.unit_code))
             )
-        items = (await session.scalars(items_query)).all()
+        items = [MediaItem.of(row) for row in (await session.scalars(items_query)).all()]
         names = await unit_names(session, {r.unit_code for r in rows if r.unit_code})
     periods: dict[date, dict[str, int]] = defaultdict(lambda: {"positive": 0, "negative": 0, "neutral": 0})
     for row in rows:
@@ -89,6 +91,21 @@ async def media(
         "items": items,
     }
     return render(request, "media.html", context, user=user)
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    """A feed item as the page shows it: its link only when it is an http(s) address (rows stored before
+    links were checked may hold javascript: or data: links)."""
+
+    published_at: datetime
+    title: str
+    link: str
+    polarity: str
+
+    @classmethod
+    def of(cls, row: FeedItem) -> "MediaItem":
+        return cls(row.published_at, row.title, safe_link(row.link or ""), row.polarity)
 
 
 def _per_unit(rows: Sequence[MediaTally]) -> list[tuple[str, int, int]]:
