@@ -2,6 +2,7 @@
 
 incident.classified: store the incident, publish its crisis team when it changed, page who is new to
 the crisis (everyone at first; on a level rise only the people the new level adds), watch deadlines.
+A classification that is not a crisis but "perlu ditinjau" asks the unit's Humas, once, to decide.
 draft.proposed: ask the approver of the level. draft.reviewed: stop the approval's escalation; an
 approval tells the team and meets its deadline. notification.acknowledged: stop that page's
 escalation. incident.closed: stop every timer and tell the team.
@@ -13,7 +14,7 @@ from datetime import datetime
 
 import structlog
 from faststream.nats import NatsMessage
-from sqlalchemy import false, update
+from sqlalchemy import false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tanggap_notifier.directory import Directory
@@ -29,13 +30,14 @@ from tanggap_notifier.incidents import (
 )
 from tanggap_notifier.messages import IncidentView, MessageRenderer, draft_label
 from tanggap_notifier.metrics import TIME_TO_ACKNOWLEDGE
-from tanggap_notifier.models import Delivery, IncidentState, TimerKind
-from tanggap_notifier.notices import Notice, stage
+from tanggap_notifier.models import Delivery, DigestItem, IncidentState, TimerKind
+from tanggap_notifier.notices import PRODUCER, Notice, stage
 from tanggap_notifier.people import load_directory_from_db
 from tanggap_notifier.routing import RoutingPolicy, resolve
 from tanggap_notifier.scheduler import Scheduler
+from tanggap_notifier.settings import NotifierSettings
 from tanggap_notifier.timers import cancel, schedule_deadlines
-from tanggap_shared.contracts import Category
+from tanggap_shared.contracts import Category, Channel
 from tanggap_shared.db import already_applied
 from tanggap_shared.events import (
     DraftProposed,
@@ -44,6 +46,7 @@ from tanggap_shared.events import (
     IncidentClassified,
     IncidentClosed,
     NotificationAcknowledged,
+    derive_event_id,
     utcnow,
 )
 from tanggap_shared.messaging import subscribe
@@ -60,6 +63,15 @@ SUBJECTS = [
 Handled = IncidentClassified | DraftProposed | DraftReviewed | NotificationAcknowledged | IncidentClosed
 
 log = structlog.get_logger("tanggap.notifier")
+
+
+async def triage_noticed(session: AsyncSession, incident_id: uuid.UUID) -> bool:
+    """Whether this incident's 'perlu ditinjau' notice was staged before (paged or held for a digest)."""
+    key = str(incident_id)
+    paged = select(Delivery.id).where(Delivery.incident_id == key, Delivery.kind == "triage_needed")
+    held = select(DigestItem.id).where(DigestItem.incident_id == key, DigestItem.kind == "triage_needed")
+    found = await session.scalar(select(or_(paged.exists(), held.exists())))
+    return bool(found)
 
 
 async def take_write_lock(session: AsyncSession) -> None:
@@ -119,7 +131,9 @@ class RoutingHandler:
         state, previous = await record_classification(session, event)
         if not event.crisis:
             await cancel(session, incident_id=state.incident_id)
-            log.info("notifier.not_a_crisis", level=event.level)
+            log.info("notifier.not_a_crisis", level=event.level, needs_review=event.needs_review)
+            if event.needs_review and not state.closed:
+                await self.triage_needed(session, event, state, directory, now)
             return
         await refresh_team(session, state, directory, self.policy)
         await schedule_deadlines(session, state, self.policy, now)
@@ -135,6 +149,35 @@ class RoutingHandler:
         extra = {"previous_level": before} if raised else {}
         notice = Notice(kind, event.event_id, event.type, view, event.event_id, extra)
         await stage(session, notice, newcomers, policy=self.policy, renderer=self.renderer, now=now)
+
+    def _notify_feeds(self) -> bool:
+        settings = self.runtime.settings
+        return isinstance(settings, NotifierSettings) and settings.triage_notify_feeds
+
+    async def triage_needed(
+        self,
+        session: AsyncSession,
+        event: IncidentClassified,
+        state: IncidentState,
+        directory: Directory,
+        now: datetime,
+    ) -> None:
+        """ONE low-priority question to the unit's Humas (its Kanwil when nobody holds the role): crisis
+        or not? Not after the classification that answers a triage decision, and never again while the
+        incident waits (a re-classification finds the first notice)."""
+        if event.trigger == "triage":
+            return
+        if event.report.channel is Channel.FEED and not self._notify_feeds():
+            log.info("notifier.triage_silent_for_feed")
+            return
+        if await triage_noticed(session, event.incident_id):
+            log.info("notifier.triage_already_asked")
+            return
+        # One trigger per incident, so a redelivery or a second classification stages nobody twice.
+        trigger = derive_event_id(event.incident_id, PRODUCER, "triage_needed")
+        view = view_of_classified(event, state.known_at)
+        notice = Notice("triage_needed", trigger, event.type, view, trigger)
+        await self._stage(session, notice, directory, now, "triage_needed")
 
     async def _view(self, session: AsyncSession, incident_id: uuid.UUID) -> IncidentView | None:
         state = await get_state(session, incident_id)

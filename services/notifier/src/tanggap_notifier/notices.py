@@ -118,7 +118,8 @@ async def _hold_reason(
 ) -> str:
     """Why this notice waits for the digest instead of paging ("" when it pages now)."""
     level = notice.incident.level
-    if level in policy.digest.levels and notice.kind != "escalation":
+    # A triage question waits for an answer: a level-1 digest a day later would leave it in the queue.
+    if level in policy.digest.levels and notice.kind not in ("escalation", "triage_needed"):
         return "level"
     limit = policy.rate_limit
     if level >= limit.exempt_from_level or notice.kind in limit.exempt_kinds:

@@ -26,6 +26,7 @@ NOTICE_KINDS = (
     "incident_closed",
     "escalation",
     "digest",
+    "triage_needed",
 )
 Level = Annotated[int, Field(ge=1, le=4)]
 
@@ -133,6 +134,11 @@ class RoutingPolicy(BaseModel):
     deadline_approaching: ByLevel
     deadline_missed: ByLevel
     incident_closed: ByLevel
+    triage_needed: list[Target] = Field(
+        default=[Target(tier=Tier.UPT, role=Role.KOORDINATOR_HUMAS)],
+        min_length=1,
+        description="Who decides a 'perlu ditinjau' incident (crisis or not); the fallback covers a gap.",
+    )
     mentors: dict[str, str] = Field(default={}, description="Region code → the unit code of its mentor UPT.")
     fallback: dict[Tier, list[Target]] = Field(description="Who stands in, tier by tier, for a missing role.")
     escalation: Escalation
@@ -171,6 +177,8 @@ class RoutingPolicy(BaseModel):
             return self.incident_classified[level]
         if kind == "draft_proposed":
             return [self.draft_proposed[level]]
+        if kind == "triage_needed":
+            return list(self.triage_needed)
         table: ByLevel = getattr(self, kind)
         return table[level]
 

@@ -55,6 +55,11 @@ class NotifierSettings(ServiceSettings):
     telegram_api_url: str | None = Field(
         default=None, description="Bot API base for Apprise's tgram:// (a local Bot API server, or a test)."
     )
+    triage_notify_feeds: bool = Field(
+        default=False,
+        description="'Perlu ditinjau' items from news feeds also notify the unit's Humas (default: the "
+        "queue only, silently).",
+    )
     bootstrap_api_key: str | None = Field(
         default=None, description="When set, the directory API requires `Authorization: Bearer <key>`."
     )
