@@ -105,6 +105,7 @@ JSON_OBJECT_ROUTES: list[tuple[str, str, dict[str, Any]]] = [
     ("POST", "/v1/incidents/{incident}/close", {"declaration": "selesai"}),
     ("POST", "/v1/incidents/{incident}/merge", {"into": "{other}", "reason": "sama"}),
     ("POST", "/v1/notifications/{notification}/acknowledge", {}),
+    ("POST", "/v1/incidents/{incident}/triage", {"decision": "crisis"}),
 ]
 HTML_OBJECT_ROUTES: list[tuple[str, str, dict[str, Any]]] = [
     ("GET", "/incidents/{incident}", {}),
@@ -133,6 +134,12 @@ LIST_ROUTES = {
 }
 # Creating a report: only for a unit in scope (test_reports_only_for_units_in_scope).
 REPORT_ROUTES = {("POST", "/v1/reports"), ("POST", "/reports/new")}
+# Facts read from a report and the triage buttons (issue 12): scope checked in test_intake_reading.py.
+READING_ROUTES = {
+    ("POST", "/v1/reports/{report_id}/facts/{fact_id}"),
+    ("POST", "/reports/{report_id}/facts/{fact_id}"),
+    ("POST", "/incidents/{incident_id}/triage"),
+}
 ADMIN_ROUTES = {
     ("GET", "/admin/users"),
     ("POST", "/admin/users"),
@@ -196,6 +203,7 @@ async def test_every_route_has_a_scope_decision(intake: httpx.AsyncClient) -> No
         {(m, p.replace("{incident}", "{incident_id}")) for m, p, _ in JSON_OBJECT_ROUTES + HTML_OBJECT_ROUTES}
         | LIST_ROUTES
         | REPORT_ROUTES
+        | READING_ROUTES
         | ADMIN_ROUTES
         | set(NOT_SCOPED)
     )

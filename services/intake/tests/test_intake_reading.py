@@ -3,6 +3,7 @@ update like PATCH, published as report.updated), and the triage queue "Perlu dit
 
 The classifier's side is played by publishing-equivalent IncidentClassified events into the read model."""
 
+import re
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -28,6 +29,7 @@ from .conftest import (
     add_user,
     apply,
     classified_event,
+    console,
     incident,
     intake_settings,
     published,
@@ -270,3 +272,82 @@ async def test_triage_of_an_incident_not_waiting_for_review_is_refused(intake: h
         f"/v1/incidents/{incident_id}/triage", json={"decision": "ya"}, headers=bearer("home")
     )
     assert bad.status_code == 422
+
+
+def queue_ids(page: str) -> set[str]:
+    return set(re.findall(r'class="card triage-card" data-incident="([^"]+)"', page))
+
+
+async def test_the_incident_page_shows_the_facts_and_one_click_decides(intake: httpx.AsyncClient) -> None:
+    incident_id, report_id = await reported(intake)
+    async with console(intake, "humas") as humas:
+        page = (await humas.get(f"/incidents/{incident_id}")).text
+        assert "Fakta dari teks laporan" in page
+        assert "<strong>Kapan:</strong>" in page
+        assert "<strong>Korban:</strong>" in page
+        assert "dari teks: “Minggu malam”" in page
+        assert page.count("belum terverifikasi") >= len(FACTS)
+        assert "rahasia — jangan dipublikasikan" in page
+        visible = re.sub(r"<[^>]+>", " ", page)
+        for code_word in ("needs_review", "not_crisis", "suggested", "casualty", "fact_id"):
+            assert code_word not in visible, f"code word on the page: {code_word}"
+
+        click = await humas.post(
+            f"/reports/{report_id}/facts/{IDS['what']}", {"decision": "confirmed"}, follow_redirects=False
+        )
+        assert click.status_code == 303
+        assert click.headers["location"] == f"/incidents/{incident_id}#laporan-{report_id}"
+        empty = await humas.post(f"/reports/{report_id}/facts/{IDS['when']}", {"decision": "corrected"})
+        assert empty.status_code == 422
+        assert "Tuliskan koreksinya" in empty.text
+        fixed = await humas.post(
+            f"/reports/{report_id}/facts/{IDS['when']}",
+            {"decision": "corrected", "value": "Minggu 22.30 WIB"},
+            follow_redirects=False,
+        )
+        assert fixed.status_code == 303
+        page = (await humas.get(f"/incidents/{incident_id}")).text
+        assert "terverifikasi oleh Rina Humas" in page
+        assert "dikoreksi dan terverifikasi oleh Rina Humas" in page
+
+    async with console(intake, "humasjabar") as outsider:
+        refused = await outsider.post(f"/reports/{report_id}/facts/{IDS['where']}", {"decision": "removed"})
+        assert refused.status_code == 404
+    events = await published(intake, "report.updated", incident_id, expect=2)
+    assert len(events) == 2
+    assert {e.updated_by for e in events if isinstance(e, ReportUpdated)} == {"Rina Humas"}
+    body = await incident(intake, incident_id)
+    assert body["reports"][0]["facts"]["what"] == {"value": "kerusuhan", "verified": True}
+    assert body["reports"][0]["facts"]["when"] == {"value": "Minggu 22.30 WIB", "verified": True}
+
+
+async def test_the_triage_queue_lists_in_scope_and_empties_after_a_decision(
+    intake: httpx.AsyncClient,
+) -> None:
+    home, _ = await reported(intake, needs_review=True)
+    away, _ = await reported(intake, AWAY, needs_review=True)
+    async with console(intake, "humas") as humas:
+        page = (await humas.get("/")).text
+        assert "Perlu ditinjau" in page
+        assert home in queue_ids(page)
+        assert away not in queue_ids(page), "the queue respects the user's scope"
+        assert "Terjadi kerusuhan di blok hunian pada Minggu malam. Dua warga binaan tewas. …" in page
+        assert "Kata &#39;kabur&#39; tanpa keterangan jumlah" in page
+
+        decided = await humas.post(
+            f"/incidents/{home}/triage", {"decision": "crisis", "back": "dashboard"}, follow_redirects=False
+        )
+        assert decided.status_code == 303
+        assert decided.headers["location"] == "/#tinjau"
+        assert home not in queue_ids((await humas.get("/")).text)
+        incident_page = (await humas.get(f"/incidents/{home}")).text
+        assert "diputuskan <strong>krisis</strong> oleh Rina Humas" in incident_page
+        again = await humas.post(f"/incidents/{home}/triage", {"decision": "not_crisis"})
+        assert again.status_code == 409
+        assert "sudah diputuskan krisis oleh Rina Humas" in again.text
+    async with console(intake, "humasjabar") as jabar:
+        assert away in queue_ids((await jabar.get("/")).text)
+    events = await published(intake, "incident.triaged", home)
+    assert [(e.decision, e.decided_by) for e in events if isinstance(e, IncidentTriaged)] == [
+        ("crisis", "Rina Humas")
+    ]

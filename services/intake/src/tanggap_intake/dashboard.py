@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 CYCLE_MINUTES = 60
+QUEUE_WORDS = 12
 # Open incidents, most severe first; unclassified last (they wait for the classifier seconds, not hours).
 LEVEL_ORDER: tuple[int | None, ...] = (4, 3, 2, 1, None)
 
@@ -48,6 +49,12 @@ def clocks(created_at: datetime, deadlines: dict[str, Any], approved_kinds: set[
     # The cycle ends when the first outbound text is approved (step 5 of the loop).
     cycle = Clock(created_at + timedelta(minutes=CYCLE_MINUTES), bool(approved_kinds))
     return holding, cycle
+
+
+def first_words(text: str, count: int = QUEUE_WORDS) -> str:
+    """The opening words of a report, enough to recognise it in the triage queue."""
+    words = text.split()
+    return " ".join(words[:count]) + (" …" if len(words) > count else "")
 
 
 def rows_by_level(

@@ -19,6 +19,19 @@ FACT_LABELS = {
     "why": "Mengapa (dugaan penyebab)",
     "how": "Bagaimana (kronologi singkat dan tindakan yang sudah diambil)",
 }
+# Facts read from a report's text (issue 12), by kind, as the officer reads them.
+READ_FACT_LABELS = {
+    "what": "Apa",
+    "when": "Kapan",
+    "where": "Di mana",
+    "who": "Siapa",
+    "amount": "Berapa",
+    "casualty": "Korban",
+    "how": "Bagaimana",
+    "source": "Sumber",
+    "reach": "Sebaran",
+}
+TRIAGE_LABELS = {"crisis": "krisis", "not_crisis": "bukan krisis"}
 COUNT_KEYS = ("deaths", "injuries", "escapees")
 COUNT_LABELS = {"deaths": "Meninggal", "injuries": "Luka", "escapees": "Melarikan diri"}
 FLAG_KEYS = ("children_involved", "officers_involved", "video_exists")

@@ -1,6 +1,7 @@
 """The dashboard and the new-report form."""
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
@@ -25,9 +26,9 @@ from tanggap_intake.console.forms import (
     error_lines,
     parse_report,
 )
-from tanggap_intake.dashboard import rows_by_level
+from tanggap_intake.dashboard import first_words, rows_by_level
 from tanggap_intake.errors import IntakeError
-from tanggap_intake.models import Draft, IdempotencyKey, Incident, Region, Unit
+from tanggap_intake.models import Draft, IdempotencyKey, Incident, Region, Report, Unit
 from tanggap_intake.reports import accept_report, resolve_unit
 from tanggap_shared.events import utcnow
 
@@ -59,6 +60,21 @@ def open_incidents(user: Principal) -> Select[Incident]:
     )
 
 
+async def triage_queue(session: AsyncSession, incidents: Sequence[Incident]) -> list[dict[str, Any]]:
+    """ "Perlu ditinjau": open incidents the classifier is unsure of and nobody has decided yet, oldest
+    first, each with the first words of its first report."""
+    waiting = sorted((i for i in incidents if i.needs_review and not i.triage), key=lambda i: i.created_at)
+    if not waiting:
+        return []
+    reports = await session.scalars(
+        select(Report)
+        .where(Report.incident_id.in_([i.id for i in waiting]))
+        .order_by(Report.received_at.desc())
+    )
+    texts = {r.incident_id: r.text for r in reports}  # the oldest report wins: it comes last
+    return [{"incident": i, "words": first_words(texts.get(i.id, ""))} for i in waiting]
+
+
 @router.get("/", response_class=HTMLResponse)
 async def dashboard(request: Request, user: UserDep) -> Response:
     async with runtime(request).sessions() as session:
@@ -75,8 +91,10 @@ async def dashboard(request: Request, user: UserDep) -> Response:
             for incident_id, kind in drafts:
                 approved.setdefault(incident_id, set()).add(kind)
         names = await unit_names(session, {i.unit_code for i in incidents})
+        queue = await triage_queue(session, incidents)
     now = utcnow()
     context = {
+        "queue": queue,
         "groups": rows_by_level(incidents, approved, now),
         "now": now,
         "names": names,

@@ -1,5 +1,6 @@
 """The incident page and the decisions taken on it: review drafts (edit, approve, reject), override the
-level, move the phase, close with a declaration, ask for a draft, acknowledge, export a statement."""
+level, move the phase, close with a declaration, ask for a draft, acknowledge, export a statement; confirm,
+correct or remove the facts read from a report's text, and decide a "perlu ditinjau" incident (triage)."""
 
 import uuid
 from collections.abc import Awaitable, Callable
@@ -14,16 +15,24 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
-from tanggap_intake import actions, decisions, guards, letterhead
+from tanggap_intake import actions, decisions, guards, letterhead, readings
 from tanggap_intake.access import APPROVER_FOR_LEVEL, TEAM_ROLE, Principal
 from tanggap_intake.auth import settings_of
 from tanggap_intake.console.common import UserDep, checked_form, field, redirect, render, runtime
-from tanggap_intake.console.forms import FACT_LABELS, field_errors
+from tanggap_intake.console.forms import FACT_LABELS, READ_FACT_LABELS, TRIAGE_LABELS, field_errors
 from tanggap_intake.errors import IntakeError, NotFound
 from tanggap_intake.models import CrisisPlan, Draft, Region, Unit
 from tanggap_intake.queries import get_incident
 from tanggap_intake.readmodel import DRAFT_NAMES, add_timeline
-from tanggap_intake.schemas import CloseIn, DraftRequestIn, LevelOverrideIn, PhaseIn, ReviewIn
+from tanggap_intake.schemas import (
+    CloseIn,
+    DraftRequestIn,
+    FactDecisionIn,
+    LevelOverrideIn,
+    PhaseIn,
+    ReviewIn,
+    TriageIn,
+)
 from tanggap_shared import textnorm
 from tanggap_shared.contracts import DraftKind
 from tanggap_shared.events import utcnow
@@ -58,6 +67,9 @@ async def render_incident(
         "approver": APPROVER_FOR_LEVEL[level],
         "closer": "Kepala UPT" if level <= 2 else APPROVER_FOR_LEVEL[level],
         "fact_labels": FACT_LABELS,
+        "read_fact_labels": READ_FACT_LABELS,
+        "triage_labels": TRIAGE_LABELS,
+        "readings": {r.report_id: r for r in incident.readings},
         "kinds": [(k.value, DRAFT_NAMES.get(k.value, k.value)) for k in DraftKind],
         "error": error,
         "edits": edits or {},
@@ -276,6 +288,59 @@ async def acknowledge(request: Request, notification_id: str, user: UserDep) -> 
         return await _act(request, user, incident_id, action, "Pemberitahuan dikonfirmasi.", anchor="#notif")
     except IntegrityError:  # acknowledged at the same moment elsewhere: twice is once
         return redirect(request, f"/incidents/{incident_id}#notif", "Pemberitahuan sudah dikonfirmasi.")
+
+
+FACT_DONE = {
+    "confirmed": "Fakta ditandai benar.",
+    "corrected": "Koreksi fakta disimpan.",
+    "removed": "Fakta dihapus dari usulan.",
+}
+
+
+@router.post("/reports/{report_id}/facts/{fact_id}", response_class=HTMLResponse)
+async def decide_fact(request: Request, report_id: str, fact_id: str, user: UserDep) -> Response:
+    """One click on a fact read from the text: the same report update as the JSON API and PATCH."""
+    form = await checked_form(request, user)
+    async with runtime(request).sessions() as session:
+        incident_id = (await guards.visible_report(session, user, report_id)).incident_id
+    decision = field(form, "decision")
+
+    async def action(session: AsyncSession) -> None:
+        await guards.visible_report(session, user, report_id)
+        if decision not in FACT_DONE:
+            raise _refuse_form("Pilih Benar, Koreksi atau Hapus.")
+        if decision == "corrected" and not field(form, "value"):
+            raise _refuse_form("Tuliskan koreksinya sebelum menyimpan.")
+        value = field(form, "value")[:500] if decision == "corrected" else None
+        body = build(FactDecisionIn, decision=decision, value=value)
+        by = actions.actor(user, None, "decided_by")
+        await readings.decide_fact(session, report_id, fact_id, body, by)
+
+    done = FACT_DONE.get(decision, "")
+    return await _act(request, user, incident_id, action, done, anchor=f"#laporan-{report_id}")
+
+
+@router.post("/incidents/{incident_id}/triage", response_class=HTMLResponse)
+async def triage(request: Request, incident_id: str, user: UserDep) -> Response:
+    """Krisis / Bukan krisis for a "perlu ditinjau" incident, from the dashboard's queue or its page."""
+    form = await checked_form(request, user)
+    decision = field(form, "decision")
+
+    async def action(session: AsyncSession) -> None:
+        incident = await guards.visible_incident(session, user, incident_id)
+        if decision not in TRIAGE_LABELS:
+            raise _refuse_form("Pilih Krisis atau Bukan krisis.")
+        body = build(TriageIn, decision=decision, reason=field(form, "reason")[:2000])
+        await readings.triage(session, incident, body, actions.actor(user, None, "decided_by"))
+
+    done = f"Diputuskan {TRIAGE_LABELS.get(decision, '')}."
+    try:
+        response = await _act(request, user, incident_id, action, done, anchor="#level")
+    except IntegrityError:  # decided at the same moment by someone else: theirs stands
+        return redirect(request, f"/incidents/{incident_id}#level", "Insiden ini sudah diputuskan.")
+    if field(form, "back") == "dashboard" and response.status_code == 303:
+        return redirect(request, "/#tinjau", done)
+    return response
 
 
 @router.get("/drafts/{draft_id}/docx")
