@@ -3,6 +3,7 @@ update like PATCH, published as report.updated), and the triage queue "Perlu dit
 
 The classifier's side is played by publishing-equivalent IncidentClassified events into the read model."""
 
+import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -347,7 +348,27 @@ async def test_the_triage_queue_lists_in_scope_and_empties_after_a_decision(
         assert "sudah diputuskan krisis oleh Rina Humas" in again.text
     async with console(intake, "humasjabar") as jabar:
         assert away in queue_ids((await jabar.get("/")).text)
+        assert (await jabar.post(f"/incidents/{home}/triage", {"decision": "not_crisis"})).status_code == 404
     events = await published(intake, "incident.triaged", home)
     assert [(e.decision, e.decided_by) for e in events if isinstance(e, IncidentTriaged)] == [
         ("crisis", "Rina Humas")
     ]
+
+
+async def test_a_triage_decision_from_the_broker_reaches_the_read_model(intake: httpx.AsyncClient) -> None:
+    """incident.triaged is on the read model's subjects: a decision taken elsewhere shows up once."""
+    incident_id, _ = await reported(intake, needs_review=True)
+    event = IncidentTriaged(
+        incident_id=uuid.UUID(incident_id), producer="operator", decision="crisis", decided_by="Kadivpas Uji"
+    )
+    runtime = runtime_of(intake)
+    for _ in range(2):  # a redelivery is applied once
+        await runtime.broker.publish(event.model_dump_json().encode(), event.subject, stream="TANGGAP")
+    for _ in range(100):
+        body = await incident(intake, incident_id)
+        if body["triage"]:
+            break
+        await asyncio.sleep(0.05)
+    assert (body["triage"]["decision"], body["triage"]["by"]) == ("crisis", "Kadivpas Uji")
+    lines = [t for t in body["timeline"] if t["kind"] == "incident.triaged"]
+    assert [t["summary"] for t in lines] == ["Ditinjau oleh Kadivpas Uji: diputuskan krisis."]
