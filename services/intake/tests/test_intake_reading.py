@@ -334,6 +334,9 @@ async def test_the_triage_queue_lists_in_scope_and_empties_after_a_decision(
         assert away not in queue_ids(page), "the queue respects the user's scope"
         assert "Terjadi kerusuhan di blok hunian pada Minggu malam. Dua warga binaan tewas. …" in page
         assert "Kata &#39;kabur&#39; tanpa keterangan jumlah" in page
+        visible = re.sub(r"<[^>]+>", " ", page)
+        for code_word in ("needs_review", "review_reasons", "not_crisis", "triage"):
+            assert code_word not in visible, f"code word on the dashboard: {code_word}"
 
         decided = await humas.post(
             f"/incidents/{home}/triage", {"decision": "crisis", "back": "dashboard"}, follow_redirects=False
