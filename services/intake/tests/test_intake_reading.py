@@ -7,6 +7,7 @@ import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -375,3 +376,36 @@ async def test_a_triage_decision_from_the_broker_reaches_the_read_model(intake: 
     assert (body["triage"]["decision"], body["triage"]["by"]) == ("crisis", "Kadivpas Uji")
     lines = [t for t in body["timeline"] if t["kind"] == "incident.triaged"]
     assert [t["summary"] for t in lines] == ["Ditinjau oleh Kadivpas Uji: diputuskan krisis."]
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def intake_on_each_backend(
+    nats_server: NatsServer, tmp_path: Path, database_url: str | None
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An intake of its own on SQLite and, when TANGGAP_TEST_POSTGRES_URL is set, on PostgreSQL."""
+    settings = intake_settings(nats_server, tmp_path, database_url=database_url, match_window_hours=0)
+    async with running_intake(settings) as client:
+        yield client
+
+
+async def test_decisions_and_triage_on_each_backend(intake_on_each_backend: httpx.AsyncClient) -> None:
+    client = intake_on_each_backend
+    incident_id, report_id = await reported(client, needs_review=True)
+    named = {"decided_by": "Rina Humas"}  # open mode: the integration names the person
+    confirmed = await client.post(
+        f"/v1/reports/{report_id}/facts/{IDS['casualty']}", json={"decision": "confirmed", **named}
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["report"]["impact"] == {"deaths": 2}
+    again = await client.post(
+        f"/v1/reports/{report_id}/facts/{IDS['casualty']}", json={"decision": "confirmed", **named}
+    )
+    assert again.json()["changes"] == []
+    unnamed = await client.post(f"/v1/incidents/{incident_id}/triage", json={"decision": "crisis"})
+    assert unnamed.status_code == 422, "open mode must name who decides"
+    triaged = await client.post(f"/v1/incidents/{incident_id}/triage", json={"decision": "crisis", **named})
+    assert triaged.json()["triage"]["by"] == "Rina Humas"
+    body = await incident(client, incident_id)
+    assert facts_of(body)["casualty"]["status"] == "confirmed"
+    assert len(body["reports"][0]["fact_decisions"]) == 1
+    assert len(await published(client, "report.updated", incident_id)) == 1

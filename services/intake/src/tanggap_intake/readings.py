@@ -115,7 +115,9 @@ async def decide_fact(
     session: AsyncSession, report_id: str, fact_id: str, body: FactDecisionIn, decided_by: str
 ) -> tuple[ReportOut, list[str]]:
     """Confirm, correct or remove one read fact; the same decision again changes nothing."""
-    report = await session.get(Report, report_id)
+    # Locked (PostgreSQL) so two officers clicking at once append one decision each, in turn, and the
+    # second of two identical decisions sees the first.
+    report = await session.get(Report, report_id, with_for_update=True)
     if report is None:
         raise NotFound(f"No report with id {report_id}.", indonesian="Laporan tidak ditemukan.")
     fact = _find(report, fact_id)
