@@ -108,7 +108,7 @@ LOOKS_THE_SAME = {
     "full_width": DRAFT.replace("Budi", "Ｂｕｄｉ"),
     "accents": DRAFT.replace("Budi", "Búdí"),
     "no_break_space": DRAFT.replace("Budi Santoso", "Budi\u00a0Santoso"),
-    "soft_hyphen": DRAFT.replace("Santoso", "San\u00adtoso"),
+    "math_bold": DRAFT.replace("Budi", "\U0001d401\U0001d42e\U0001d41d\U0001d422"),
 }
 
 
@@ -239,9 +239,9 @@ async def test_every_stored_text_refuses_hidden_characters(intake: httpx.AsyncCl
 
 
 async def _telegram(client: httpx.AsyncClient, update: Any) -> httpx.Response:
-    return await client.post(
-        "/webhooks/telegram", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
-    )
+    # json.dumps escapes what httpx would refuse to encode (a lone surrogate), as a platform's JSON may.
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "content-type": "application/json"}
+    return await client.post("/webhooks/telegram", content=json.dumps(update).encode(), headers=headers)
 
 
 def _message(update_id: int, text: str, **extra: Any) -> dict[str, Any]:
@@ -374,7 +374,7 @@ def _shape(rng: random.Random, depth: int = 0) -> Any:
     keys = ["entry", "changes", "value", "messages", "contacts", "text", "body", "id", "from", "type",
             "wa_id", "profile", "name", "message", "message_id", "chat", "callback_query", "data",
             "update_id", "caption", "edited_message", "image", "edit_date", "channel_post"]  # fmt: skip
-    leaves = [None, True, 0, -1, 2**70, 1.5, "", "x", "ack:1", "Lapas Cipinang ricuh", "\u202e\x00"]
+    leaves = [None, True, 0, -1, 2**70, 1.5, "", "x", "ack:1", "Lapas Cipinang ricuh", "\u202e\x00", "\ud800"]
     roll = rng.random()
     if depth > 4 or roll < 0.35:
         return rng.choice(leaves)
@@ -473,3 +473,128 @@ async def test_the_whatsapp_challenge_is_plain_text_and_not_sniffed(intake: http
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/plain")
     assert answer.headers["x-content-type-options"] == "nosniff"
+
+
+# ---- found on a second attacker's pass over the input code ------------------------------------------
+
+
+async def test_a_lone_surrogate_in_a_signed_webhook_is_cleaned_not_a_server_error(
+    intake: httpx.AsyncClient,
+) -> None:
+    # JSON may escape half of a UTF-16 pair; Python decodes it into a string no database can store.
+    telegram = (
+        b'{"update_id": 70, "message": {"message_id": 70, "chat": {"id": 5551, "type": "private"},'
+        b' "from": {"id": 1, "first_name": "Ani\\udc00"}, "text": "Lapas Cipinang: ricuh\\ud800 di blok C"}}'
+    )
+    answer = await intake.post(
+        "/webhooks/telegram",
+        content=telegram,
+        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET, "content-type": "application/json"},
+    )
+    assert answer.status_code == 200, answer.text
+    whatsapp = json.dumps(
+        _wa(
+            {
+                "contacts": [{"wa_id": "62811", "profile": {"name": "Siti"}}],
+                "messages": [
+                    {
+                        "id": "wamid.S",
+                        "from": "62811",
+                        "type": "text",
+                        "text": {"body": "Lapas Cipinang\ud800 ricuh"},
+                    }
+                ],
+            }
+        )
+    ).encode()
+    assert (
+        await intake.post("/webhooks/whatsapp", content=whatsapp, headers=_signed(whatsapp))
+    ).status_code == 200
+    stored = (await intake.get("/v1/channel-messages")).json()
+    assert sorted(m["text"] for m in stored) == ["Lapas Cipinang ricuh", "Lapas Cipinang: ricuh di blok C"]
+
+
+async def test_a_long_platform_message_id_delivered_twice_is_one_report(intake: httpx.AsyncClient) -> None:
+    long_id = "wamid." + "A" * 300
+    payload = _wa(
+        {
+            "messages": [
+                {"id": long_id, "from": "62811", "type": "text", "text": {"body": "Lapas Cipinang ricuh"}}
+            ]
+        }
+    )
+    first = await _whatsapp(intake, payload)
+    again = await _whatsapp(intake, payload)
+    assert (first.status_code, first.json()["messages"]) == (200, ["reported"])
+    assert (again.status_code, again.json()["messages"]) == (200, ["duplicate"]), again.text
+    other = _wa(
+        {
+            "messages": [
+                {
+                    "id": long_id + "B",
+                    "from": "62811",
+                    "type": "text",
+                    "text": {"body": "Lapas Cipinang ricuh"},
+                }
+            ]
+        }
+    )
+    assert (await _whatsapp(intake, other)).json()["messages"] != ["duplicate"], (
+        "a different id is not a duplicate"
+    )
+
+
+INVISIBLE_MORE = {
+    "soft_hyphen": "\u00ad",
+    "tag_letter": "\U000e0041",
+    "c1_control": "\x85",
+    "isolate": "\u2066",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(INVISIBLE_MORE))
+async def test_other_invisible_characters_are_refused_too(intake: httpx.AsyncClient, kind: str) -> None:
+    # Tag characters are invisible yet read by language models: a hidden instruction for the drafter.
+    body = {"unit_code": "DKI-LAPAS-CIPINANG", "text": f"Keributan di{INVISIBLE_MORE[kind]} blok C"}
+    answer = await intake.post("/v1/reports", json=body)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["detail"][0]["field"] == "text"
+
+
+def _feed_with(title: str) -> FastAPI:
+    items = "".join(
+        f"<item><guid>g-{i}</guid><title>{t}</title><link>https://news.example/{i}</link>"
+        "<description>Petugas mengejar.</description></item>"
+        for i, t in enumerate([title, "Napi kabur dari Lapas Cipinang lagi"])
+    )
+    rss = f'<?xml version="1.0"?><rss version="2.0"><channel><title>B</title>{items}</channel></rss>'
+    app = FastAPI()
+    app.get("/rss.xml")(lambda: Response(rss, media_type="application/rss+xml"))
+    return app
+
+
+async def test_a_feed_item_with_hidden_characters_does_not_stop_the_feed(
+    nats_server: NatsServer, tmp_path: Path
+) -> None:
+    async with kit.serve_asgi(_feed_with("Napi kabur dari Lapas Cip\u200binang\u202e")) as site:
+        settings = kit.intake_settings(
+            nats_server, tmp_path, feeds=[f"{site}/rss.xml"], feed_poll_seconds=3600
+        )
+        async with kit.running_intake(settings) as client, httpx.AsyncClient() as http:
+            result = await poll_feeds(kit.runtime_of(client), settings, http)
+            assert result.errors == []
+            async with kit.runtime_of(client).sessions() as session:
+                titles = sorted((await session.scalars(select(FeedItem.title))).all())
+    assert titles == ["Napi kabur dari Lapas Cipinang", "Napi kabur dari Lapas Cipinang lagi"]
+
+
+async def test_the_name_shown_for_a_telegram_acknowledgement_is_cleaned(
+    intake: httpx.AsyncClient, bot_api: tuple[BotApi, str]
+) -> None:
+    incident_id, notification_id = await _sent_notification(intake)
+    press = _press(_button(intake, notification_id, RECIPIENT_CHAT), RECIPIENT_CHAT)
+    press["callback_query"]["from"]["first_name"] = "\u202enimdA"
+    assert (await _telegram(intake, press)).status_code == 200
+    await bot_api[0].answers(1)
+    view = await kit.incident(intake, incident_id)
+    assert [n["acknowledged_by"] for n in view["notifications"]] == ["nimdA"]

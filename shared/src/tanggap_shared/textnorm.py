@@ -13,18 +13,25 @@ Three uses, one table of characters:
 Standard library only, so every service can use it.
 """
 
-import re
 import unicodedata
 
-# Refused in stored text and stripped from chat text: zero-width characters and direction marks (U+200B-200F),
-# bidi embeddings and overrides (U+202A-202E), invisible operators (U+2060-2064), bidi isolates
-# (U+2066-2069), the Arabic letter mark (U+061C) and the byte-order mark used as a zero-width no-break space.
-_INVISIBLE = "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u061c\ufeff"
-# Control characters other than the newline, carriage return and tab a pasted text normally has.
-_CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
-_UNSAFE = re.compile(f"[{_INVISIBLE}{_CONTROL}]")
-_UNSAFE_INVISIBLE = re.compile(f"[{_INVISIBLE}]")
-_UNSAFE_CONTROL = re.compile(f"[{_CONTROL}]")
+# Refused in stored text and stripped from chat text, by Unicode category:
+# - Cf, format characters: zero-width characters and direction marks (U+200B-200F), bidi embeddings and
+#   overrides (U+202A-202E), invisible operators (U+2060-2064), bidi isolates, the byte-order mark, the soft
+#   hyphen, and tag characters (U+E0000-E007F), which no one sees but a language model reads;
+# - Cc, control characters (C0, DEL and C1), except the newline, carriage return and tab a pasted text has;
+# - Cs, surrogates: half of a UTF-16 pair that JSON can escape but no database can store.
+_INVISIBLE, _CONTROL, _SURROGATE = "Cf", "Cc", "Cs"
+_ALLOWED_CONTROLS = frozenset("\n\r\t")
+
+
+def _kind(char: str) -> str | None:
+    """Why `char` is refused (its category), or None when it is not."""
+    category = unicodedata.category(char)
+    if category in (_INVISIBLE, _SURROGATE) or (category == _CONTROL and char not in _ALLOWED_CONTROLS):
+        return category
+    return None
+
 
 # Characters that render as blank space without being whitespace to Python: they separate words.
 _BLANK_LOOKING = dict.fromkeys(map(ord, "\u115f\u1160\u2800\u3164\uffa0"), " ")
@@ -63,8 +70,9 @@ def _describe(char: str) -> str:
 
 def unsafe_character(text: str) -> str | None:
     """The first refused character of `text`, or None when there is none."""
-    found = _UNSAFE.search(text)
-    return found.group() if found else None
+    if text.isascii() and text.isprintable():
+        return None  # the usual case, decided without looking at each character
+    return next((char for char in text if _kind(char)), None)
 
 
 def require_safe(text: str) -> str:
@@ -73,12 +81,19 @@ def require_safe(text: str) -> str:
     if char is None:
         return text
     position = text.index(char) + 1
-    if _UNSAFE_INVISIBLE.fullmatch(char):
+    kind = _kind(char)
+    if kind == _INVISIBLE:
         raise UnsafeText(
             f"contains an invisible or text-direction character ({_describe(char)}) at character "
             f"{position}; such characters hide or reorder what a reader sees. Remove it and send plain text",
             f"berisi karakter tak terlihat atau pengubah arah teks ({_describe(char)}) pada karakter ke-"
             f"{position}; karakter seperti ini menyembunyikan atau membalik tulisan. Hapus lalu kirim lagi",
+        )
+    if kind == _SURROGATE:
+        raise UnsafeText(
+            f"contains a broken character (a lone UTF-16 surrogate, {_describe(char)}) at character "
+            f"{position}; send the text as UTF-8",
+            f"berisi karakter rusak ({_describe(char)}) pada karakter ke-{position}; salin ulang teksnya",
         )
     raise UnsafeText(
         f"contains a control character ({_describe(char)}) at character {position}; only letters, "
@@ -89,8 +104,17 @@ def require_safe(text: str) -> str:
 
 
 def strip_unsafe(text: str) -> str:
-    """Chat text made safe: invisible and direction characters removed, control characters made spaces."""
-    return _UNSAFE_CONTROL.sub(" ", _UNSAFE_INVISIBLE.sub("", text))
+    """Chat text made safe: invisible characters and surrogates removed, control characters made spaces."""
+    if unsafe_character(text) is None:
+        return text
+    return "".join(_cleaned(char) for char in text)
+
+
+def _cleaned(char: str) -> str:
+    kind = _kind(char)
+    if kind is None:
+        return char
+    return " " if kind == _CONTROL else ""
 
 
 def _visible_only(text: str) -> str:

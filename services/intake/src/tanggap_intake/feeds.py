@@ -35,11 +35,11 @@ from tanggap_shared.contracts import Channel, Source
 from tanggap_shared.db import OutboxEntry, add_to_outbox
 from tanggap_shared.events import MediaSpikeDetected, derive_event_id, utcnow
 from tanggap_shared.runtime import Runtime
+from tanggap_shared.textnorm import strip_unsafe
 
 log = structlog.get_logger("tanggap.intake.feeds")
 
 _TAGS = re.compile(r"<[^>]+>")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _URL: TypeAdapter[AnyHttpUrl] = TypeAdapter(Link)
 MAX_TEXT = 20_000
 
@@ -67,7 +67,9 @@ class Entry:
 
 
 def plain(value: str) -> str:
-    return " ".join(_CONTROL.sub(" ", html.unescape(_TAGS.sub(" ", value))).split())
+    # A feed is written by others: what would be refused from a person is dropped here, so that one item
+    # cannot stop the reports made from the rest of the feed.
+    return " ".join(strip_unsafe(html.unescape(_TAGS.sub(" ", value))).split())
 
 
 def _published(entry: Any, now: datetime) -> datetime:
@@ -238,6 +240,9 @@ async def poll_feed(
                 await take_entry(session, url, entry, settings, result)
         except IntegrityError:  # another intake process took this item first
             continue
+        except ValidationError as exc:  # one item the report model refuses must not stop the others
+            log.warning("intake.feed_item_skipped", feed=url, errors=exc.error_count())
+            result.errors.append(f"{url}: item {entry.guid[:100]} skipped")
 
 
 async def poll_feeds(runtime: Runtime, settings: IntakeSettings, client: httpx.AsyncClient) -> PollResult:

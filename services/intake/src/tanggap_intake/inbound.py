@@ -1,6 +1,7 @@
 """Messages from bot channels (Telegram, WhatsApp): once per (channel, external id), the unit found in the
 text or the chat, and a report made of it. A message that names no known unit is kept and answered."""
 
+import hashlib
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -23,6 +24,7 @@ from tanggap_shared.textnorm import strip_unsafe
 log = structlog.get_logger("tanggap.intake.inbound")
 
 MAX_TEXT = 20_000
+MAX_ID = 200  # the external_id column
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,17 @@ async def detect_unit(session: AsyncSession, text: str) -> Unit | None:
     return await session.get(Unit, next(iter(codes)))
 
 
+def bounded_id(external_id: str) -> str:
+    """A platform's message id as stored (at most MAX_ID characters): a longer one keeps its start and a
+    digest of the whole, so two long ids that share a start stay two messages. Characters no database
+    stores (surrogates) and invisible ones are dropped first."""
+    external_id = strip_unsafe(external_id)
+    if len(external_id) <= MAX_ID:
+        return external_id
+    digest = hashlib.sha256(external_id.encode()).hexdigest()
+    return f"{external_id[: MAX_ID - len(digest) - 1]}#{digest}"
+
+
 async def _seen(session: AsyncSession, channel: Channel, external_id: str) -> ChannelMessage | None:
     found: ChannelMessage | None = await session.scalar(
         select(ChannelMessage).where(
@@ -99,7 +112,7 @@ def _record(
     session.add(
         ChannelMessage(
             channel=msg.channel.value,
-            external_id=msg.external_id[:200],
+            external_id=msg.external_id,
             chat_id=msg.chat_id[:100],
             sender=msg.sender[:200],
             text=msg.text[:MAX_TEXT],
@@ -112,6 +125,10 @@ def _record(
 
 async def take(session: AsyncSession, msg: Inbound, settings: IntakeSettings) -> Outcome:
     """Turn one channel message into a report, an update of one, or a kept unmatched message."""
+    # Ids are stored bounded; look up the bounded form, or a long id delivered twice would be missed.
+    msg = replace(
+        msg, external_id=bounded_id(msg.external_id), edit_of=msg.edit_of and bounded_id(msg.edit_of)
+    )
     previous = await _seen(session, msg.channel, msg.external_id)
     if previous is not None:
         return Outcome("duplicate", previous.incident_id)
@@ -154,7 +171,7 @@ async def take_once(runtime: Runtime, msg: Inbound, settings: IntakeSettings) ->
             return await take(session, msg, settings)
     except IntegrityError:
         async with runtime.sessions() as session:
-            previous = await _seen(session, msg.channel, msg.external_id)
+            previous = await _seen(session, msg.channel, bounded_id(msg.external_id))
         if previous is None:
             raise
         return Outcome("duplicate", previous.incident_id)

@@ -23,6 +23,7 @@ from tanggap_intake.settings import IntakeSettings
 from tanggap_shared import ack_button
 from tanggap_shared.contracts import Channel
 from tanggap_shared.runtime import Runtime
+from tanggap_shared.textnorm import strip_unsafe
 from tanggap_shared.tokens import link_secret
 
 log = structlog.get_logger("tanggap.intake.telegram")
@@ -201,9 +202,9 @@ async def _acknowledge_press(
     try:
         async with runtime.unit_of_work() as session:
             incident_id = await notification_incident(session, str(press.notification_id))
-            ack = await acknowledge(
-                session, press.notification_id, incident_id, _sender(callback.sender, TgChat(id=0))
-            )
+            # The name is shown on the incident page: cleaned like any chat text, and bounded.
+            name = strip_unsafe(_sender(callback.sender, TgChat(id=0))).strip()[:200] or presser
+            ack = await acknowledge(session, press.notification_id, incident_id, name)
     except NotFound:
         log.info("intake.refused", reason="telegram_unknown_notification", **context)
         return UNKNOWN
