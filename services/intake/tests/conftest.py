@@ -57,7 +57,14 @@ REFERENCE_TABLES = {"regions", "units", "unit_aliases"}
 @asynccontextmanager
 async def serving(app: Any, port: int, *, lifespan: str = "on") -> AsyncIterator[str]:
     """Serve an ASGI app on 127.0.0.1:`port` over real HTTP until the block ends; yields its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan=lifespan)  # type: ignore[arg-type]
+    config = uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        lifespan=lifespan,
+        proxy_headers=False,  # as in production (tanggap_shared.runtime.serve)
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:

@@ -65,13 +65,14 @@ async def test_login_sets_a_safe_cookie_and_logout_ends_the_session(intake: http
 
 async def test_wrong_passwords_are_refused_then_throttled(intake: httpx.AsyncClient) -> None:
     async with httpx.AsyncClient(base_url=str(intake.base_url)) as client:
-        for _ in range(accounts.MAX_FAILURES_PER_USER):
+        for _ in range(accounts.FREE_FAILURES):
             wrong = await log_in(client, "admin", "salah-sekali")
             assert wrong.status_code == 401
             assert "Nama pengguna atau kata sandi salah" in wrong.text
         throttled = await log_in(client, "admin", ADMIN_PASSWORD)
-        assert throttled.status_code == 429, "even the right password waits once the limit is reached"
+        assert throttled.status_code == 429, "even the right password waits out the delay"
         assert "Terlalu banyak percobaan" in throttled.text
+        assert throttled.headers["Retry-After"] == str(int(accounts.backoff_seconds(accounts.FREE_FAILURES)))
         unknown = await log_in(client, "tidak-ada", "apa-saja-123")
         assert unknown.status_code == 401
 

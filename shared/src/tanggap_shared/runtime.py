@@ -158,4 +158,7 @@ def serve(app: object, settings: ServiceSettings) -> None:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=20,
+        # uvicorn would believe X-Forwarded-For from 127.0.0.1 (anyone on the machine); a service that needs
+        # the caller's address decides itself whom to believe (the intake's TANGGAP_TRUSTED_PROXIES).
+        proxy_headers=False,
     )

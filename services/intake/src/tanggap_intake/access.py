@@ -88,6 +88,16 @@ class Principal:
     csrf_token: str | None = None
 
     @property
+    def key(self) -> str:
+        """Who this is, for things kept per caller (idempotency keys): kind and id, never the name."""
+        return f"{self.kind.value}:{self.id}"
+
+    @property
+    def label(self) -> str:
+        """Who this is, as recorded beside what they did: a person's name or the machine's key."""
+        return self.name if self.kind is PrincipalKind.USER else f"{self.name} (kunci API)"
+
+    @property
     def scope(self) -> ScopeKind:
         return scope_kind(self.role)
 
@@ -124,7 +134,7 @@ class Principal:
         """The name recorded for a decision: the named person for trusted callers, else the identity."""
         if self.trusted_names:
             return given
-        return self.name if self.kind is PrincipalKind.USER else f"{self.name} (kunci API)"
+        return self.label
 
     def team_role(self, given: Role | None) -> Role | None:
         return given if self.trusted_names else TEAM_ROLE[self.role]

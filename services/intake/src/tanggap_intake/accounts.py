@@ -2,17 +2,18 @@
 
 import functools
 import hashlib
+import math
 import os
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import structlog
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,8 +38,10 @@ def _dummy_hash() -> str:
 
 MIN_PASSWORD = 10
 FAILURE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_USER = 5
-MAX_FAILURES_PER_ADDRESS = 20
+# Failures one (username, address) may make before each further try must wait (see backoff_seconds).
+FREE_FAILURES = 3
+MAX_BACKOFF_SECONDS = 300
+DEFAULT_FAILURES_PER_ADDRESS = 100
 KEY_PREFIX = "tgp_"
 
 
@@ -187,33 +190,74 @@ async def ensure_first_admin(session: AsyncSession, state_dir: Path, password: s
 
 
 class TooManyAttempts(Exception):
-    pass
+    """Refused for now; `retry_after` says in how many seconds to try again."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = max(1, retry_after)
 
 
-async def _recent_failures(session: AsyncSession, column: object, value: str) -> int:
-    since = utcnow() - FAILURE_WINDOW
-    count = await session.scalar(
-        select(func.count()).select_from(LoginFailure).where(column == value, LoginFailure.at >= since)  # type: ignore[arg-type]
+def backoff_seconds(failures: int) -> float:
+    """How long one (username, address) waits after its last failure: nothing for the first few typos,
+    then doubling up to a cap. A delay, never a lock, so nobody can lock the real owner out from elsewhere."""
+    if failures < FREE_FAILURES:
+        return 0.0
+    return float(min(2 ** (failures - FREE_FAILURES + 1), MAX_BACKOFF_SECONDS))
+
+
+async def _failures(session: AsyncSession, *conditions: ColumnElement[bool]) -> tuple[int, datetime | None]:
+    """How many failures match in the window, and the latest of them."""
+    row = (
+        await session.execute(
+            select(func.count(), func.max(LoginFailure.at)).where(
+                LoginFailure.at >= utcnow() - FAILURE_WINDOW, *conditions
+            )
+        )
+    ).one()
+    return int(row[0] or 0), row[1]
+
+
+async def _check_throttle(session: AsyncSession, username: str, address: str, per_address: int) -> None:
+    now = utcnow()
+    count, last = await _failures(session, LoginFailure.username == username, LoginFailure.address == address)
+    wait = backoff_seconds(count)
+    if last is not None and wait and (last + timedelta(seconds=wait)) > now:
+        raise TooManyAttempts(math.ceil((last + timedelta(seconds=wait) - now).total_seconds()))
+    spread = await session.execute(
+        select(func.count(), func.min(LoginFailure.at)).where(
+            LoginFailure.address == address, LoginFailure.at >= now - FAILURE_WINDOW
+        )
     )
-    return int(count or 0)
+    total, oldest = spread.one()
+    if int(total or 0) >= per_address and oldest is not None:
+        raise TooManyAttempts(math.ceil((oldest + FAILURE_WINDOW - now).total_seconds()))
 
 
-async def authenticate(session: AsyncSession, username: str, password: str, address: str) -> User | None:
+async def authenticate(
+    session: AsyncSession,
+    username: str,
+    password: str,
+    address: str,
+    *,
+    per_address: int = DEFAULT_FAILURES_PER_ADDRESS,
+) -> User | None:
     """The active user with this username and password; None (and the failure counted) otherwise.
-    Raises TooManyAttempts after too many recent failures for the username or the address."""
+
+    Throttled per (username, address) with a growing delay, and per address over all usernames with a wide
+    limit against password spraying; raises TooManyAttempts (not counted as a failure) while refused."""
     username = username.strip().lower()[:100]
-    if (
-        await _recent_failures(session, LoginFailure.username, username) >= MAX_FAILURES_PER_USER
-        or await _recent_failures(session, LoginFailure.address, address) >= MAX_FAILURES_PER_ADDRESS
-    ):
-        raise TooManyAttempts
+    address = address[:100]
+    await _check_throttle(session, username, address, per_address)
     user = await session.scalar(select(User).where(User.username == username))
     ok = password_matches(user.password_hash if user else _dummy_hash(), password)
     if user is None or not ok or not user.active:
-        session.add(LoginFailure(username=username, address=address[:100]))
+        session.add(LoginFailure(username=username, address=address))
         log.info("intake.login_failed", known_user=user is not None)
         return None
-    await session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    # Only this address's slate is wiped: the owner logging in must not reset an attacker's delay elsewhere.
+    await session.execute(
+        delete(LoginFailure).where(LoginFailure.username == username, LoginFailure.address == address)
+    )
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()

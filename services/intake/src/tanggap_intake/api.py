@@ -29,6 +29,7 @@ from tanggap_intake.models import ChannelMessage, Incident, MediaTally
 from tanggap_intake.queries import get_incident, list_incidents, list_units
 from tanggap_intake.reports import (
     accept_report,
+    caller_idempotency_key,
     replay_idempotent,
     request_fingerprint,
     resolve_unit,
@@ -133,6 +134,8 @@ async def post_report(
             )
     if not body.reported_by and not principal.trusted_names:
         body = body.model_copy(update={"reported_by": principal.actor(None) or ""})
+    if idempotency_key is not None:
+        idempotency_key = caller_idempotency_key(principal.key, idempotency_key)
     try:
         async with runtime.unit_of_work() as session:
             accepted = await accept_report(session, body, settings, idempotency_key=idempotency_key)

@@ -7,6 +7,7 @@ that are sent are still checked and scoped. Console pages always need a login.
 """
 
 import hmac
+import ipaddress
 from datetime import timedelta
 from typing import Annotated
 
@@ -38,6 +39,29 @@ def settings_of(request: Request) -> IntakeSettings:
 def runtime_of(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
+
+
+def _trusted(address: str, proxies: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(p.strip(), strict=False) for p in proxies.split(",") if p.strip())
+
+
+def client_address(request: Request) -> str:
+    """The caller's address. X-Forwarded-For is believed only when the connection comes from a configured
+    proxy (TANGGAP_TRUSTED_PROXIES); then the nearest address not itself a proxy is the caller, since
+    anything further left was written by the caller and may be forged."""
+    peer = request.client.host if request.client else "?"
+    proxies = settings_of(request).trusted_proxies
+    if not _trusted(peer, proxies):
+        return peer
+    hops = [h.strip() for h in ",".join(request.headers.getlist("x-forwarded-for")).split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop, proxies):
+            return hop[:100]
+    return peer
 
 
 def secure_cookies(settings: IntakeSettings) -> bool:

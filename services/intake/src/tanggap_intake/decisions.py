@@ -328,6 +328,8 @@ async def merge_incidents(session: AsyncSession, incident_id: str, body: MergeIn
         )
     if target.phase == "ditutup":
         raise Conflict(f"Incident {body.into} is closed; it cannot take more reports.")
+    if source.unit_code != target.unit_code:
+        _record_across_units(session, source, target, body, merged_by)
     await _publish(
         session,
         IncidentMerged(
@@ -339,6 +341,31 @@ async def merge_incidents(session: AsyncSession, incident_id: str, body: MergeIn
         ),
     )
     target.updated_at = utcnow()
+
+
+def _record_across_units(
+    session: AsyncSession, source: Incident, target: Incident, body: MergeIn, merged_by: str
+) -> None:
+    """Merging two units' incidents moves one unit's reports out of its own scope (they follow the target
+    incident from now on), so it is never implied: the caller says so, and both timelines say so."""
+    if not body.across_units:
+        raise Conflict(
+            f"Incident {source.id} is of {source.unit_code} and {target.id} of {target.unit_code}. Merging "
+            "them moves the reports of one unit into the other unit's incident, out of its own team's reach; "
+            "if that is meant (one event reported by two units), send across_units: true.",
+            indonesian="Kedua insiden berasal dari UPT yang berbeda. Penggabungan lintas UPT memindahkan "
+            f"laporan {source.unit_code} ke insiden {target.unit_code}, di luar jangkauan tim UPT asalnya. "
+            "Konfirmasikan penggabungan lintas UPT bila memang satu kejadian.",
+            detail=[{"field": "across_units", "message": "required for incidents of two units"}],
+        )
+    summary = (
+        f"Penggabungan lintas UPT oleh {merged_by}: laporan insiden {readmodel.number(source.id)} "
+        f"({source.unit_code}) dipindahkan ke insiden {readmodel.number(target.id)} ({target.unit_code}); "
+        f"sejak itu hanya yang berwenang atas {target.unit_code} dapat melihat dan mengubahnya. "
+        f"Alasan: {body.reason}"
+    )
+    for incident_id in (source.id, target.id):
+        readmodel.add_timeline(session, incident_id, "incident.merged_across_units", summary, merged_by)
 
 
 def ack_event_id(notification_id: uuid.UUID) -> uuid.UUID:

@@ -36,9 +36,16 @@ async def visible_draft(session: AsyncSession, principal: Principal, draft_id: s
 
 
 async def visible_report(session: AsyncSession, principal: Principal, report_id: str) -> Report:
+    """A report is seen through the incident it belongs to NOW: after a merge across units it lives in the
+    other unit's incident, and its own unit, which cannot read that incident, may no longer touch it."""
     report = await session.get(Report, report_id)
-    if report is None or not await unit_visible(session, principal, report.unit_code):
-        raise NotFound(f"No report with id {report_id}.", indonesian="Laporan tidak ditemukan.")
+    missing = NotFound(f"No report with id {report_id}.", indonesian="Laporan tidak ditemukan.")
+    if report is None:
+        raise missing
+    try:
+        await visible_incident(session, principal, report.incident_id)
+    except NotFound:
+        raise missing from None
     return report
 
 

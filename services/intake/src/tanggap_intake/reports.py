@@ -43,6 +43,13 @@ PRODUCER = "intake"
 CANDIDATE_TEXTS = 20
 
 
+def caller_idempotency_key(caller: str, key: str) -> str:
+    """The stored form of a caller's Idempotency-Key: keys belong to the caller who sent them, so the same
+    key from two callers is two requests (never a 409 that tells one caller what another sent). Hashed, as
+    the caller's id and a 200-character key would not fit the column together."""
+    return "k1:" + hashlib.sha256(f"{caller}\n{key}".encode()).hexdigest()
+
+
 def request_fingerprint(body: ReportIn) -> str:
     return hashlib.sha256(body.model_dump_json().encode()).hexdigest()
 

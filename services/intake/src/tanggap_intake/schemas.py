@@ -204,6 +204,11 @@ class MergeIn(BaseModel):
     into: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=36)]
     merged_by: PersonName | None = None
     reason: ShortText
+    across_units: bool = Field(
+        default=False,
+        description="Must be true to merge incidents of two different units (one event reported by both); "
+        "the report then follows the target incident's scope, and both timelines record it.",
+    )
 
 
 class SplitIn(BaseModel):

@@ -1,9 +1,10 @@
 """Intake settings (TANGGAP_ prefix)."""
 
+import ipaddress
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
 from tanggap_shared.settings import ServiceSettings
 
@@ -12,6 +13,15 @@ PACKAGE_DIR = Path(__file__).parent
 
 class IntakeSettings(ServiceSettings):
     service_name: ClassVar[str] = "intake"
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: str) -> str:
+        # A typo here would silently trust nobody (or the wrong host): refuse to start instead.
+        for part in value.split(","):
+            if part.strip():
+                ipaddress.ip_network(part.strip(), strict=False)
+        return value
 
     http_port: int = Field(default=8080, ge=0, le=65535)
     public_url: str = Field(default="http://127.0.0.1:8080", description="Where people reach the console.")
@@ -22,6 +32,17 @@ class IntakeSettings(ServiceSettings):
         default=None,
         description="Password of the first user `admin`, created when no user exists (else a random one "
         "is written to <state_dir>/admin_password).",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For is "
+        "believed (e.g. 127.0.0.1 or 10.0.0.0/24). Default none: the connecting address is the caller.",
+    )
+    login_max_failures_per_address: int = Field(
+        default=100,
+        ge=1,
+        description="Failed logins one address may make in 15 minutes, over all usernames (password "
+        "spraying), before it is refused for a while.",
     )
     session_hours: float = Field(default=12, gt=0, le=24 * 30, description="A console login lasts this long.")
     display_timezone: str = Field(default="Asia/Jakarta", description="Times in the console (WIB).")

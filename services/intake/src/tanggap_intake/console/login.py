@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from tanggap_intake import accounts
-from tanggap_intake.auth import SESSION_COOKIE, console_principal, settings_of
+from tanggap_intake.auth import SESSION_COOKIE, client_address, console_principal, settings_of
 from tanggap_intake.console.common import (
     UserDep,
     checked_form,
@@ -66,22 +66,29 @@ async def login(request: Request) -> Response:
             error="Formulir masuk kedaluwarsa. Silakan coba lagi.",
             status_code=403,
         )
-    address = request.client.host if request.client else "?"
+    address = client_address(request)
     settings = settings_of(request)
     try:
         async with runtime(request).unit_of_work() as session:
             user = await accounts.authenticate(
-                session, field(form, "username"), str(form.get("password") or ""), address
+                session,
+                field(form, "username"),
+                str(form.get("password") or ""),
+                address,
+                per_address=settings.login_max_failures_per_address,
             )
             token = await accounts.start_session(session, user, settings.session_hours) if user else None
-    except accounts.TooManyAttempts:
-        log.info("intake.login_throttled")
-        return _login_page(
+    except accounts.TooManyAttempts as refused:
+        log.info("intake.login_throttled", retry_after=refused.retry_after)
+        page = _login_page(
             request,
             next_path=next_path,
-            error="Terlalu banyak percobaan masuk yang gagal. Tunggu 15 menit lalu coba lagi.",
+            error="Terlalu banyak percobaan masuk yang gagal dari alamat ini. Coba lagi dalam "
+            f"{refused.retry_after} detik.",
             status_code=429,
         )
+        page.headers["Retry-After"] = str(refused.retry_after)
+        return page
     if token is None:
         return _login_page(
             request,
