@@ -85,13 +85,17 @@ async def test_a_spine_database_is_adopted_with_its_data(empty_database: str) ->
         async with engine.connect() as conn:
             row: Any = (
                 await conn.execute(
-                    text("SELECT text, stakeholders, match_reason, reported_by FROM reports WHERE id = 'r-1'")
+                    text(
+                        "SELECT text, stakeholders, match_reason, reported_by, recorded_by_kind FROM reports "
+                        "WHERE id = 'r-1'"
+                    )
                 )
             ).one()
             assert await conn.run_sync(schema_differences) == []
         assert row.text == "ricuh"
         assert row.stakeholders in ("[]", [])
         assert (row.match_reason, row.reported_by) == ("", "")
+        assert row.recorded_by_kind == "legacy", "an old report says its sender is unknown, not guessed"
     finally:
         await engine.dispose()
 

@@ -138,7 +138,9 @@ async def post_report(
         idempotency_key = caller_idempotency_key(principal.key, idempotency_key)
     try:
         async with runtime.unit_of_work() as session:
-            accepted = await accept_report(session, body, settings, idempotency_key=idempotency_key)
+            accepted = await accept_report(
+                session, body, settings, idempotency_key=idempotency_key, recorder=principal
+            )
     except IntegrityError:
         # Two retries with one key raced; the loser answers with the winner's answer.
         if idempotency_key is None:

@@ -87,7 +87,11 @@ class Report(Base):
     links: Mapped[list[Any]] = mapped_column(default=list)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     stakeholders: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+    # What the caller claims ("diisi atas nama"), kept as a claim; recorded_by is who really sent it: the
+    # person logged in, the API key, or the channel (a bot's webhook), and its kind.
     reported_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    recorded_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    recorded_by_kind: Mapped[str] = mapped_column(String(20), default="", server_default="")
     category_hint: Mapped[str | None] = mapped_column(String(30), default=None)
     match_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     updated_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tanggap_intake import readmodel
+from tanggap_intake.access import Principal
 from tanggap_intake.errors import Conflict, IdempotencyConflict, NotFound, UnknownUnit
 from tanggap_intake.matching import Candidate, Match, find_match, report_category
 from tanggap_intake.models import (
@@ -220,6 +221,7 @@ async def accept_report(
     settings: IntakeSettings,
     *,
     idempotency_key: str | None = None,
+    recorder: Principal | None = None,
 ) -> ReportAccepted:
     """Store the report in its incident (an open one about the same event, else a new one) and stage
     report.received in the outbox."""
@@ -250,6 +252,8 @@ async def accept_report(
         links=[str(link) for link in body.links],
         stakeholders=[s.value for s in body.stakeholders],
         reported_by=body.reported_by,
+        recorded_by=recorder.label if recorder else f"kanal {body.channel.value}",
+        recorded_by_kind=recorder.kind.value if recorder else "channel",
         category_hint=report_category(body.text),
         match_reason=match.reason if match else "",
         received_at=now,

@@ -123,7 +123,11 @@ class ReportIn(BaseModel):
     impact: ImpactIn = ImpactIn()
     links: Links = []
     stakeholders: list[Stakeholder] = Field(default=[], max_length=len(Stakeholder))
-    reported_by: Comment = Field(default="", description="Who filled the report (pengisi), if known.")
+    reported_by: Comment = Field(
+        default="",
+        description="Diisi atas nama: on whose behalf the report is filled, if not the caller. Kept as the "
+        "caller's claim; the authenticated caller is recorded apart (recorded_by).",
+    )
 
     _clean_text = field_validator("text", "unit_code")(_no_control_characters)
 
@@ -254,7 +258,13 @@ class ReportOut(BaseModel):
     links: list[Any]
     received_at: datetime
     stakeholders: list[str] = []
-    reported_by: str = ""
+    reported_by: str = Field(
+        default="", description="Diisi atas nama: the name the caller gave (a claim, not checked)."
+    )
+    recorded_by: str = Field(default="", description="Who sent it: the person logged in, API key or channel.")
+    recorded_by_kind: str = Field(
+        default="", description="user, api_key, bootstrap, open, channel or legacy."
+    )
     match_reason: str = ""
     updated_at: datetime | None = None
     updated_by: str | None = None

@@ -63,7 +63,7 @@ FIELD_LABELS: dict[str, str] = {
     "text": "Uraian laporan",
     "source": "Sumber informasi",
     "links": "Tautan",
-    "reported_by": "Pengisi",
+    "reported_by": "Diisi atas nama",
     **{f"facts.{k}": v for k, v in FACT_LABELS.items()},
     **{f"impact.{k}": v for k, v in COUNT_LABELS.items()},
     "impact.media_reach": "Sebaran",

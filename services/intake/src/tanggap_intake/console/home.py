@@ -122,7 +122,7 @@ async def _form_context(session: AsyncSession, user: Principal, values: dict[str
 @router.get("/reports/new", response_class=HTMLResponse)
 async def new_report(request: Request, user: UserDep) -> Response:
     async with runtime(request).sessions() as session:
-        context = await _form_context(session, user, {"reported_by": user.name})
+        context = await _form_context(session, user, {})
     return render(request, "report_new.html", {**context, "errors": {}, "error_lines": []}, user=user)
 
 
@@ -155,7 +155,9 @@ async def file_report(request: Request, user: UserDep) -> Response:
     key = f"console-{user.id}-{str(form.get('request_key') or '')[:64]}"
     try:
         async with runtime(request).unit_of_work() as session:
-            accepted = await accept_report(session, body, settings_of(request), idempotency_key=key)
+            accepted = await accept_report(
+                session, body, settings_of(request), idempotency_key=key, recorder=user
+            )
     except (IntegrityError, IntakeError):
         # The same form sent twice at once, or with changed answers: the first one stands.
         async with runtime(request).sessions() as session:
