@@ -95,7 +95,7 @@ class Principal:
     @property
     def label(self) -> str:
         """Who this is, as recorded beside what they did: a person's name or the machine's key."""
-        return self.name if self.kind is PrincipalKind.USER else f"{self.name} (kunci API)"
+        return f"{self.name} (kunci API)" if self.kind is PrincipalKind.API_KEY else self.name
 
     @property
     def scope(self) -> ScopeKind:

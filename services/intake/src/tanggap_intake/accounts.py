@@ -252,6 +252,8 @@ async def authenticate(
     ok = password_matches(user.password_hash if user else _dummy_hash(), password)
     if user is None or not ok or not user.active:
         session.add(LoginFailure(username=username, address=address))
+        # Swept here rather than by a timer, so guessing cannot grow the table beyond one window's worth.
+        await session.execute(delete(LoginFailure).where(LoginFailure.at < utcnow() - FAILURE_WINDOW))
         log.info("intake.login_failed", known_user=user is not None)
         return None
     # Only this address's slate is wiped: the owner logging in must not reset an attacker's delay elsewhere.

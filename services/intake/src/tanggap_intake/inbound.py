@@ -155,7 +155,7 @@ async def take(session: AsyncSession, msg: Inbound, settings: IntakeSettings) ->
         _record(session, msg, "unmatched", outcome, None)
         log.info("intake.channel_unmatched", channel=msg.channel.value)
         return outcome
-    body = ReportIn(unit_code=unit.code, text=text, channel=msg.channel, reported_by=msg.sender[:2000])
+    body = ReportIn(unit_code=unit.code, text=text, channel=msg.channel, reported_by=msg.sender[:200])
     accepted = await accept_report(session, body, settings)
     outcome = Outcome(
         "joined" if accepted.joined_existing else "reported", str(accepted.incident_id), unit.name

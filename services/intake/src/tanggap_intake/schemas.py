@@ -42,6 +42,10 @@ PersonName = Annotated[
 Comment = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=2000), AfterValidator(_no_control_characters)
 ]
+# A name the caller gives for someone else (a claim): the column holds 200 characters.
+ClaimedName = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(_no_control_characters)
+]
 LongText = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000),
@@ -123,7 +127,7 @@ class ReportIn(BaseModel):
     impact: ImpactIn = ImpactIn()
     links: Links = []
     stakeholders: list[Stakeholder] = Field(default=[], max_length=len(Stakeholder))
-    reported_by: Comment = Field(
+    reported_by: ClaimedName = Field(
         default="",
         description="Diisi atas nama: on whose behalf the report is filled, if not the caller. Kept as the "
         "caller's claim; the authenticated caller is recorded apart (recorded_by).",
