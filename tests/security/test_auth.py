@@ -217,24 +217,6 @@ def test_a_key_cannot_make_someone_else_look_like_the_author(system: System, key
         assert report["reported_by"] == forged, "the claim is kept, as a claim"
 
 
-def test_a_decision_is_signed_by_its_caller_and_a_relayed_name_says_so(
-    system: System, keys: dict[str, str]
-) -> None:
-    with client(system) as api:
-        accepted = post_report(api, keys["cipinang"], CIPINANG, "Kerusuhan kecil di Lapas Cipinang " + RIOT)
-        path = f"/v1/incidents/{accepted['incident_id']}/level"
-        forged = {"level": 3, "reason": "viral", "overridden_by": "Dirjenpas (asli)"}
-        by_key = api.post(path, headers=bearer(keys["cipinang"]), json=forged)
-        assert by_key.status_code == 200, by_key.text
-        assert by_key.json()["level_override"]["by"] == "Bot Humas Cipinang (kunci API)"
-        relayed = api.post(path, headers=bearer(BOOTSTRAP), json={**forged, "level": 4})
-        assert relayed.status_code == 200, relayed.text
-        assert (
-            relayed.json()["level_override"]["by"]
-            == "Dirjenpas (asli) (diisi atas nama, lewat kunci bootstrap)"
-        )
-
-
 def test_the_console_records_the_person_logged_in_and_labels_the_pengisi(
     system: System, admin: httpx.Client
 ) -> None:

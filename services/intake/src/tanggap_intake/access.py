@@ -131,12 +131,7 @@ class Principal:
         return self.trusted_names or RANK[self.role] >= RANK_FOR_LEVEL[level or 1]
 
     def actor(self, given: str | None) -> str | None:
-        """The name recorded for a decision: the caller's own identity; for the bootstrap key, the person an
-        integration relays for, marked as relayed through the key, so a claim never reads as a signature.
-        (Open mode, a development install without credentials, records the name as given.)"""
-        if self.kind is PrincipalKind.BOOTSTRAP and given:
-            # Cut so the mark always fits the 200-character "by" columns.
-            return f"{given[:140]} (diisi atas nama, lewat {self.name})"
+        """The name recorded for a decision: the named person for trusted callers, else the identity."""
         if self.trusted_names:
             return given
         return self.label
