@@ -129,9 +129,10 @@ def test_missing_questions_follow_what_is_unknown(policy: Policy) -> None:
         video_exists=False,
     )
 
-    assert "Berapa korban meninggal dunia?" in unknown.missing
+    # A vague amount is quoted as the report wrote it, never turned into a number.
+    assert 'Berapa korban meninggal dunia? (laporan menyebut "beberapa napi")' in unknown.missing
     assert "Apakah informasi sudah terverifikasi (sumber resmi, regu jaga, APH)?" in unknown.missing
-    assert "Berapa korban meninggal dunia?" not in answered.missing
+    assert not any(q.startswith("Berapa korban meninggal") for q in answered.missing)
     assert not any("terverifikasi" in q for q in answered.missing)
     assert len(answered.missing) < len(unknown.missing)
 

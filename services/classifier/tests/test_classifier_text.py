@@ -17,7 +17,7 @@ PERSONS = frozenset({"napi", "narapidana", "tahanan", "warga", "petugas", "orang
         ("tiga ratus lima", 305),
         ("sebelas", 11),
         ("seorang", 1),
-        ("puluhan", 20),
+        ("puluhan", 10),
         ("1.200", 1200),
         ("41", 41),
     ],
@@ -26,6 +26,38 @@ def test_number_words_and_digits(text: str, value: int) -> None:
     doc = read(f"{text} napi kabur")
 
     assert [n.value for n in doc.numbers] == [value]
+
+
+@pytest.mark.parametrize(
+    ("text", "low", "high"),
+    [
+        ("beberapa", 2, None),
+        ("sejumlah", 2, None),
+        ("belasan", 11, 19),
+        ("puluhan", 10, 99),
+        ("ratusan", 100, 999),
+        ("ribuan", 1000, 9999),
+        ("puluhan ribu", 10000, 99999),
+    ],
+)
+def test_vague_amounts_are_ranges_quoted_in_the_reports_words(text: str, low: int, high: int | None) -> None:
+    doc = read(f"Hingga kini {text} napi belum tertangkap")
+    at = next(i for i, t in enumerate(doc.tokens) if t.text == "belum")
+
+    count = count_near(doc, at, at + 2, PERSONS)
+
+    assert count is not None
+    assert (count.value, count.high, count.exact) == (low, high, False)
+    assert count.words == f"{text} napi"
+
+
+def test_an_exact_count_is_exact_and_quoted_with_its_noun() -> None:
+    doc = read("Dua warga binaan kabur")
+
+    count = count_near(doc, 3, 4, PERSONS)
+
+    assert count is not None
+    assert (count.value, count.high, count.exact, count.words) == (2, 2, True, "dua warga binaan")
 
 
 def test_sentences_and_clauses() -> None:

@@ -69,6 +69,13 @@ class Classification(BaseModel):
     missing: list[str] = []
     axes: dict[str, int] = Field(default={}, description="Severity matrix scores 0-3 by axis.")
     assessor: Literal["rules", "llm"] = "rules"
+    needs_review: bool = Field(
+        default=False, description="'Perlu ditinjau': not a crisis, not clearly routine."
+    )
+    review_reasons: list[str] = []
+    hard: bool = Field(
+        default=False, description="Deaths, escapees or a severe keyword: lifts a 'not a crisis' triage."
+    )
 
 
 def classify(
@@ -124,6 +131,8 @@ class _Signal:
     source: str  # "text" | "impact" | "llm"
     triggers: list[str]
     counted: bool  # the source said how many
+    words: str = ""  # the report's own words for a count read from the text ("ratusan napi")
+    exact: bool = True  # False for a range such as "puluhan"
 
 
 def _quote(phrases: Iterable[str]) -> str:
@@ -163,6 +172,9 @@ class _Case:
         self.recent = recent_incidents
         self.context = context
         self.llm: LlmFacts | None = context.llm
+        # Good-news words count only when nothing wrong was found ("sidak" that found a luxury cell).
+        self.voided = reading.positives if reading.wrongdoing else []
+        self.positives = [] if reading.wrongdoing else reading.positives
         hits = [h for h in reading.keywords if not h.context]
         self.hits = [h if h.category == Category.ROUTINE else self._neutralise(h) for h in hits]
         self.negative = [h for h in self.hits if h.category != Category.ROUTINE and h.neutralised_by is None]
@@ -179,7 +191,7 @@ class _Case:
         if category is None:
             return None
         doc = self.reading.doc
-        for rule, hit in self.reading.positives:
+        for rule, hit in self.positives:
             same_place = rule.scope == "text" or doc.tokens[hit.start].sentence == sentence
             if category in rule.neutralises and level <= rule.max_level and same_place:
                 return rule
@@ -190,7 +202,7 @@ class _Case:
 
     @property
     def positive_context(self) -> bool:
-        return bool(self.reading.positives or self.routine or self.neutralised)
+        return bool(self.positives or self.routine or self.neutralised)
 
     # --- signals: deaths, escapees, injuries; media reach ---------------------------------------
 
@@ -227,9 +239,12 @@ class _Case:
                 kept.append((hit, count, tier))
         if not kept:
             return []
-        _, count, tier = max(kept, key=lambda k: k[1])
+        best, count, tier = max(kept, key=lambda k: k[1])
         counted = any(h.count is not None for h, _, _ in kept)
-        return [_Signal(name, count, tier, "text", [h.trigger for h, _, _ in kept], counted)]
+        words = best.count.words if best.count else ""
+        exact = best.count.exact if best.count else True
+        triggers = [h.trigger for h, _, _ in kept]
+        return [_Signal(name, count, tier, "text", triggers, counted, words, exact)]
 
     def _natural_deaths(self, signals: list[_Signal]) -> list[_Signal]:
         """One death from illness or age is held at the policy's lower level (DOMAIN.md §6.2)."""
@@ -298,7 +313,7 @@ class _Case:
             llm=self.llm is not None,
             missing=len(missing),
             hedged=bool(self.reading.hedges),
-            mixed=bool(self.neutralised or self.reading.positives),
+            mixed=bool(self.neutralised or self.positives),
             no_match=no_match,
             good_news=False,
         )
@@ -317,6 +332,7 @@ class _Case:
             missing=missing,
             axes={a.axis: a.score for a in axes},
             assessor="llm" if self.llm is not None else "rules",
+            hard=self._hard(),
         )
 
     def _not_a_crisis(self) -> Classification:
@@ -344,17 +360,43 @@ class _Case:
             good_news=self.positive_context,
         )
         value, confidence_reason = confidence(self.policy, evidence)
+        review = self._review_reasons(value)
+        if review:
+            text = "Perlu ditinjau: " + "; ".join(review) + " → belum dinyatakan krisis, mohon putuskan"
+            reasons.insert(0, _reason("needs_review", text, 1, self.reading.wrongdoing))
         return Classification(
             crisis=False,
             level=1,
             category=primary,
             secondary_categories=secondary,
+            needs_review=bool(review),
+            review_reasons=review,
             reasons=[*reasons, *self._assessor_notes(), confidence_reason],
             deadlines={},
             policy_version=self.policy.version,
             confidence=value,
             assessor="llm" if self.llm is not None else "rules",
         )
+
+    def _review_reasons(self, value: float) -> list[str]:
+        """Why a report that is not a crisis is not clearly routine either (empty: close as routine)."""
+        rules = self.policy.review
+        reasons: list[str] = []
+        if self.reading.wrongdoing:
+            good = [h.phrase for _, h in self.voided] + [h.phrase for h in self.routine]
+            context = f"Kata konteks positif ({_quote(good)}) bersama tanda" if good else "Tanda"
+            reasons.append(f"{context} pelanggaran ({_quote(self.reading.wrongdoing)})")
+        if not self.positive_context and (not self.context_hits or rules.context_only):
+            reasons.append("Tidak cocok dengan kategori mana pun")
+        if value < rules.min_confidence:
+            reasons.append(f"Keyakinan rendah ({value:.2f})".replace(".", ","))
+        return reasons
+
+    def _hard(self) -> bool:
+        """Hard signals: a death or an escape counted, or a keyword at the policy's severe level."""
+        floor = self.policy.triage.hard_min_keyword_level
+        severe = any(h.level >= floor for h in self.negative)
+        return severe or any(s.name in ("deaths", "escapees") for s in self.signals)
 
     def _counted(self, criteria: list[Reason], base: int) -> bool:
         at_base = [r for r in criteria if r.level == base]
@@ -414,8 +456,8 @@ class _Case:
                 text = f"Penilaian dampak: {s.tier.text} ({s.count} orang) → minimal Level {s.tier.level}"
             elif s.source == "llm":
                 text = f"Penilai LLM: {s.tier.text} ({s.count} orang) → minimal Level {s.tier.level}"
-            elif s.counted:
-                text = f"{s.tier.text} ({s.count} orang, {_quote(s.triggers)}) → minimal Level {s.tier.level}"
+            elif s.counted and s.words:
+                text = f"{s.tier.text} ({s.words}, {_quote(s.triggers)}) → minimal Level {s.tier.level}"
             else:
                 text = f"{s.tier.text} ({_quote(s.triggers)}) → minimal Level {s.tier.level}"
             reasons.append(_reason(f"{s.source}.{s.name}", text, s.tier.level, s.triggers))
@@ -587,6 +629,7 @@ class _Case:
             video_known=bool(self.reading.modifiers.get("video_exists")),
             spike=self.context.spike is not None,
             level=level,
+            vague={s.name: s.words for s in self.signals if s.source == "text" and not s.exact and s.words},
         )
 
     def _assessor_notes(self) -> list[Reason]:
@@ -645,7 +688,7 @@ class _Case:
         used = {h.neutralised_by.code for h in self.neutralised if h.neutralised_by}
         shown: set[str] = set()
         for rule in self.policy.positive:
-            phrases = [h.phrase for r, h in self.reading.positives if r.code == rule.code]
+            phrases = [h.phrase for r, h in self.positives if r.code == rule.code]
             if (used and rule.code not in used) or (not used and shown.issuperset(phrases)):
                 continue
             shown.update(phrases)

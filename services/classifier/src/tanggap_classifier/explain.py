@@ -2,7 +2,8 @@
 and the self-assessment questions still open. Pure functions of what the engine found.
 """
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from tanggap_classifier.policy import Cluster, Policy, QuestionCode
 from tanggap_shared.contracts import Category
@@ -28,6 +29,8 @@ class Findings:
     video_known: bool
     spike: bool
     level: int
+    # Vague amounts the text gave, by question ("escapees" → "ratusan napi"): the question quotes them.
+    vague: Mapping[str, str] = field(default_factory=dict)
 
 
 def scct_cluster(policy: Policy, f: Findings) -> tuple[Cluster, str]:
@@ -76,7 +79,13 @@ def missing_questions(policy: Policy, f: Findings, impact: Impact, verified: boo
         wanted.add("hoax")
     if not verified:
         wanted.add("verified")
-    return [text for code, text in policy.questions.items() if code in wanted]
+    return [_quoting(text, f.vague.get(code)) for code, text in policy.questions.items() if code in wanted]
+
+
+def _quoting(question: str, words: str | None) -> str:
+    if not words:
+        return question
+    return f'{question} (laporan menyebut "{words}")'
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,7 @@ class Reading:
     natural_causes: list[Hit[None]] = field(default_factory=list)
     natural_disaster: list[str] = field(default_factory=list)
     hedges: list[str] = field(default_factory=list)
+    wrongdoing: list[str] = field(default_factory=list)  # signs that something wrong was found
 
 
 class Lexicon:
@@ -108,8 +109,25 @@ class Lexicon:
         }
         self.modifiers = {name: self._phrases(rule.phrases) for name, rule in rules.items()}
         self.hoax = self._phrases(policy.hoax.phrases)
+        self.combos = [
+            (
+                KeywordRef(category, combo.level),
+                self._phrases(combo.phrases),
+                self._phrases(combo.requires),
+                self._phrases(combo.unless),
+            )
+            for category, rule in policy.categories.items()
+            for combo in rule.combos
+        ]
+        self.wrongdoing = [
+            (self._phrases(sign.phrases), self._phrases(sign.requires)) for sign in policy.review.wrongdoing
+        ]
         self.axes = {
-            (axis, score, i): (self._phrases(ev.phrases), self._phrases(ev.requires))
+            (axis, score, i): (
+                self._phrases(ev.phrases),
+                self._phrases(ev.requires),
+                self._phrases(ev.unless),
+            )
             for axis in AXES
             for score, rule in policy.severity_matrix.axis(axis).scores.items()
             for i, ev in enumerate(rule.evidence)
@@ -131,7 +149,9 @@ class Lexicon:
         matchers: list[Matcher[None]] = [self.hoax, self.negators, self.post_negators]
         matchers += [m for _, p, u in self.positives for m in (p, u)] + list(self.signals.values())
         matchers += [m for _, a, r, u in self.amplifiers for m in (a, r, u)] + list(self.modifiers.values())
-        matchers += [m for pair in self.axes.values() for m in pair]
+        matchers += [m for triple in self.axes.values() for m in triple]
+        matchers += [m for _, a, r, u in self.combos for m in (a, r, u)]
+        matchers += [m for pair in self.wrongdoing for m in pair]
         matchers += [self.natural_causes, self.natural_disaster, self.hedges]
         words = set(self.keywords.vocabulary) | self.person_first
         for matcher in matchers:
@@ -142,6 +162,7 @@ class Lexicon:
         """Find every phrase of the policy in `text`; negated terms are dropped (and remembered)."""
         doc = read(text, self.vocabulary, self.stemmer, self.stem_stoplist)
         keyword_hits = [(h, ref) for h in self.keywords.find(doc) for ref in h.payload]
+        keyword_hits += self._combo_hits(doc)
         positive_hits = [
             (rule, h) for rule, m, unless in self.positives if not unless.find(doc) for h in m.find(doc)
         ]
@@ -155,7 +176,8 @@ class Lexicon:
         modifier_hits = {name: m.find(doc) for name, m in self.modifiers.items()}
         hoax_hits = self.hoax.find(doc)
         axis_hits = {
-            key: [h for h in m.find(doc) if _has(req, doc, h)] for key, (m, req) in self.axes.items()
+            key: [h for h in m.find(doc) if _has(req, doc, h) and not _in_sentence(unless, doc, h)]
+            for key, (m, req, unless) in self.axes.items()
         }
         natural_hits = self.natural_causes.find(doc)
 
@@ -185,7 +207,29 @@ class Lexicon:
         reading.natural_causes = natural_hits
         reading.natural_disaster = [h.phrase for h in self.natural_disaster.find(doc)]
         reading.hedges = [h.phrase for h in self.hedges.find(doc)]
+        reading.wrongdoing = self._wrongdoing(doc)
         return reading
+
+    def _combo_hits(self, doc: Document) -> list[tuple[Hit[Any], KeywordRef]]:
+        """Two-part keywords: the first part's hit, quoted with its partner ("sipir … ditangkap")."""
+        found: list[tuple[Hit[Any], KeywordRef]] = []
+        for ref, phrases, requires, unless in self.combos:
+            for hit in phrases.find(doc):
+                partner = _partner(requires, doc, hit)
+                if partner is None or _in_sentence(unless, doc, hit):
+                    continue
+                found.append((Hit(hit.start, hit.end, f"{hit.phrase} … {partner.phrase}", None), ref))
+        return found
+
+    def _wrongdoing(self, doc: Document) -> list[str]:
+        signs: list[str] = []
+        for phrases, requires in self.wrongdoing:
+            for hit in phrases.find(doc):
+                if not requires.vocabulary:
+                    signs.append(hit.phrase)
+                elif (partner := _partner(requires, doc, hit)) is not None:
+                    signs.append(f"{hit.phrase} … {partner.phrase}")
+        return list(dict.fromkeys(signs))
 
     def _signal_hit(self, doc: Document, hit: Hit[None]) -> SignalHit:
         count = count_near(doc, hit.start, hit.end, self.person_first)
@@ -201,6 +245,17 @@ class Lexicon:
 def _has(required: Matcher[None], doc: Document, hit: Hit[None]) -> bool:
     """An amplifier without `requires` always holds; otherwise one required phrase is in its sentence."""
     return not required.vocabulary or _in_sentence(required, doc, hit)
+
+
+def _partner(phrases: Matcher[None], doc: Document, hit: Hit[None]) -> Hit[None] | None:
+    """The first of `phrases` in the sentence of `hit`, not overlapping it."""
+    sentence = doc.tokens[hit.start].sentence
+    for other in phrases.find(doc):
+        if doc.tokens[other.start].sentence == sentence and (
+            other.end <= hit.start or other.start >= hit.end
+        ):
+            return other
+    return None
 
 
 def _in_sentence(phrases: Matcher[None], doc: Document, hit: Hit[None]) -> bool:

@@ -48,6 +48,23 @@ def _check_phrases(phrases: Iterable[str]) -> None:
             raise ValueError(f"phrase {phrase!r} has no letters or digits")
 
 
+class Combo(_Strict):
+    """A keyword made of two parts in one sentence: "sipir" with "ditangkap", "sel" with "mewah".
+
+    Each part alone means little in prison news; together they name the category at `level`.
+    """
+
+    phrases: list[Phrase] = Field(min_length=1)
+    requires: list[Phrase] = Field(min_length=1, description="One of these in the same sentence.")
+    unless: list[Phrase] = Field(default=[], description="None of these in the same sentence.")
+    level: Level
+
+    @model_validator(mode="after")
+    def _valid(self) -> "Combo":
+        _check_phrases([*self.phrases, *self.requires, *self.unless])
+        return self
+
+
 class CategoryRule(_Strict):
     """Keywords of one category: `keywords` fire at `base_level`, `severe` ones at their own level."""
 
@@ -62,6 +79,9 @@ class CategoryRule(_Strict):
     exclude: list[Phrase] = Field(
         default=[], description="Longer phrases that contain a keyword but mean something else."
     )
+    combos: list[Combo] = Field(
+        default=[], description="Two words that mean this category only together, in one sentence."
+    )
 
     @model_validator(mode="after")
     def _valid_phrases(self) -> "CategoryRule":
@@ -71,7 +91,7 @@ class CategoryRule(_Strict):
             raise ValueError(
                 f"phrases listed in both keywords and severe: {sorted(' '.join(t) for t in both)}"
             )
-        if not self.keywords and not self.severe and not self.context:
+        if not self.keywords and not self.severe and not self.context and not self.combos:
             raise ValueError("a category needs at least one keyword")
         return self
 
@@ -240,6 +260,7 @@ class Evidence(_Strict):
 
     phrases: list[Phrase] = []
     requires: list[Phrase] = Field(default=[], description="One of these in the same sentence as the phrase.")
+    unless: list[Phrase] = Field(default=[], description="None of these in the same sentence as the phrase.")
     categories: list[Category] = Field(default=[], description="A negative keyword of these categories.")
     min_keyword_level: Level = 1
     signals: list[SignalName] = Field(
@@ -251,9 +272,9 @@ class Evidence(_Strict):
 
     @model_validator(mode="after")
     def _valid(self) -> "Evidence":
-        _check_phrases([*self.phrases, *self.requires])
-        if self.requires and not self.phrases:
-            raise ValueError("`requires` needs `phrases`")
+        _check_phrases([*self.phrases, *self.requires, *self.unless])
+        if (self.requires or self.unless) and not self.phrases:
+            raise ValueError("`requires` and `unless` need `phrases`")
         return self
 
 
@@ -353,6 +374,49 @@ QuestionCode = Literal[
 ]
 
 
+class WrongdoingSign(_Strict):
+    """A sign that something wrong was found: `phrases`, with one of `requires` in the same sentence
+    when given ("ditemukan" with "sel mewah"; "sipir" with "ditangkap")."""
+
+    phrases: list[Phrase] = Field(min_length=1)
+    requires: list[Phrase] = []
+
+    @model_validator(mode="after")
+    def _valid(self) -> "WrongdoingSign":
+        _check_phrases([*self.phrases, *self.requires])
+        return self
+
+
+class ReviewRules(_Strict):
+    """'Perlu ditinjau': a report that is not clearly a crisis, nor clearly routine, goes to a person.
+
+    Only a report that clearly matches routine or positive news is closed as routine.
+    """
+
+    min_confidence: float = Field(
+        ge=0, le=1, description="A non-crisis reading less sure than this goes to review."
+    )
+    context_only: bool = Field(
+        default=True, description="Only weak topic hints matched (e.g. 'kunjungan'): send to review."
+    )
+    wrongdoing: list[WrongdoingSign] = Field(
+        default=[],
+        description="Signs of wrongdoing found: good-news words then neutralise nothing, and a report "
+        "left without a crisis goes to review.",
+    )
+
+
+class TriageRules(_Strict):
+    """A person's 'perlu ditinjau' decision (incident.triaged)."""
+
+    crisis_min_level: Level = Field(
+        default=2, description="A person said it is a crisis: at least this level, so the Kanwil hears of it."
+    )
+    hard_min_keyword_level: Level = Field(
+        default=3, description="A keyword at this level or more lifts a 'not a crisis' decision."
+    )
+
+
 class MediaSpikeRule(_Strict):
     """`media.spike_detected` from the intake: negative coverage of the unit far above its baseline."""
 
@@ -398,6 +462,8 @@ class Policy(_Strict):
     confidence: ConfidenceRules
     questions: dict[QuestionCode, Annotated[str, Field(min_length=1)]]
     media_spike: MediaSpikeRule
+    review: ReviewRules
+    triage: TriageRules = TriageRules()
 
     @model_validator(mode="after")
     def _complete(self) -> "Policy":

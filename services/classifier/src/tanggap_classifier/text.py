@@ -54,12 +54,19 @@ _STANDALONE = {
     "sesosok": 1,
     "seribu": 1000,
     "kedua": 2,
-    "beberapa": 2,
-    "sejumlah": 2,
-    "belasan": 11,
-    "puluhan": 20,
-    "ratusan": 100,
-    "ribuan": 1000,
+    "keduanya": 2,
+}
+# Vague amounts are ranges, never a number made up: "ratusan" is 100-999, "puluhan" at least ten.
+# The low end sets a tier ("ratusan napi kabur" is a mass escape); reasons quote the words.
+VAGUE_AMOUNTS: dict[str, tuple[int, int | None]] = {
+    "beberapa": (2, None),
+    "sejumlah": (2, None),
+    "belasan": (11, 19),
+    "puluhan": (10, 99),
+    "ratusan": (100, 999),
+    "ribuan": (1000, 9999),
+    "puluhan ribu": (10000, 99999),
+    "ratusan ribu": (100000, 999999),
 }
 _IMPLIES_PERSON = {"seorang", "sesosok"}
 
@@ -126,7 +133,9 @@ class Token:
 class NumberSpan:
     start: int
     end: int
-    value: int
+    value: int  # the low end of a range
+    high: int | None = None  # None: no upper bound known ("sejumlah")
+    exact: bool = True
 
 
 @dataclass
@@ -228,15 +237,31 @@ def _numbers(tokens: list[Token]) -> list[NumberSpan]:
 def _number_at(tokens: list[Token], i: int) -> NumberSpan | None:
     word = tokens[i].text
     if word[0].isdigit() and _is_digits(word):
-        return NumberSpan(i, i + 1, _digits_value(word))
+        value = _digits_value(word)
+        return NumberSpan(i, i + 1, value, value)
     if word in _STANDALONE:
-        return NumberSpan(i, i + 1, _STANDALONE[word])
+        return NumberSpan(i, i + 1, _STANDALONE[word], _STANDALONE[word])
+    if word in VAGUE_AMOUNTS:
+        return _vague_at(tokens, i)
     if word not in _UNITS and word not in _SE_WORDS:
         return None
     end = i
     while end < len(tokens) and _continues_number(tokens, i, end):
         end += 1
-    return NumberSpan(i, end, _words_value([t.text for t in tokens[i:end]]))
+    value = _words_value([t.text for t in tokens[i:end]])
+    return NumberSpan(i, end, value, value)
+
+
+def _vague_at(tokens: list[Token], i: int) -> NumberSpan:
+    """ "puluhan" or "puluhan ribu": the longest vague amount starting at token i."""
+    word = tokens[i].text
+    nxt = tokens[i + 1].text if i + 1 < len(tokens) and tokens[i + 1].sentence == tokens[i].sentence else ""
+    two = f"{word} {nxt}"
+    if two in VAGUE_AMOUNTS:
+        low, high = VAGUE_AMOUNTS[two]
+        return NumberSpan(i, i + 2, low, high, exact=False)
+    low, high = VAGUE_AMOUNTS[word]
+    return NumberSpan(i, i + 1, low, high, exact=False)
 
 
 def _continues_number(tokens: list[Token], start: int, j: int) -> bool:
@@ -418,9 +443,15 @@ def negated(
 
 @dataclass(frozen=True)
 class Count:
+    """A headcount next to an event word: `value` is the low end, `words` the report's own words for
+    it ("ratusan napi", "41 orang"), which is what reasons print."""
+
     value: int
     start: int
     end: int
+    words: str = ""
+    high: int | None = None
+    exact: bool = True
 
 
 def count_near(doc: Document, start: int, end: int, person_first: frozenset[str]) -> Count | None:
@@ -436,21 +467,32 @@ def count_near(doc: Document, start: int, end: int, person_first: frozenset[str]
         i -= 1
     before = doc.number_ending_at(i + 1) if i >= 0 and doc.same_clause(i, start) else None
     if before is not None and _is_headcount(doc, before):
-        return Count(before.value, before.start, end)
+        return _count(doc, before, before.start, end, person_first)
     j = end
     while j < len(doc.tokens) and doc.same_clause(j, end - 1) and doc.tokens[j].text in FORWARD_FILLER:
         j += 1
     after = doc.number_starting_at(j) if j < len(doc.tokens) and doc.same_clause(j, end - 1) else None
     if after is not None and _is_headcount(doc, after):
-        return Count(after.value, start, after.end)
+        return _count(doc, after, start, after.end, person_first)
     for span in sorted(doc.numbers, key=lambda n: -n.start):
         if (
             span.end <= start
             and doc.same_clause(span.start, start)
             and _is_person_count(doc, span, person_first)
         ):
-            return Count(span.value, span.start, end)
+            return _count(doc, span, span.start, end, person_first)
     return None
+
+
+def _count(doc: Document, span: NumberSpan, start: int, end: int, person_first: frozenset[str]) -> Count:
+    # The amount with the noun it counts ("ratusan napi"), as written; never a number we made up.
+    noun_end = span.end
+    while noun_end < len(doc.tokens) and noun_end - span.end < 2 and doc.same_clause(noun_end, span.start):
+        word = doc.tokens[noun_end].text
+        if word not in person_first and word not in {"orang", "binaan"}:
+            break
+        noun_end += 1
+    return Count(span.value, start, end, doc.surface(span.start, noun_end), span.high, span.exact)
 
 
 def _is_headcount(doc: Document, span: NumberSpan) -> bool:
