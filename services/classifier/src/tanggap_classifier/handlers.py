@@ -7,6 +7,8 @@
   raising its spread (trigger "spike").
 - `incident.level_overridden`: store the override and publish it (trigger "override"); it stands
   through later re-classifications until another override arrives.
+- `incident.triaged`: a person's decision on a 'perlu ditinjau' incident, stored in its own table
+  and published (trigger "triage"); it stands through later re-classifications (see incident.decide).
 - `incident.closed` / `incident.merged`: the incident is no longer re-classified on a spike.
 
 A level rises on its own; a lower computed level keeps the current one with a reason saying a drop
@@ -26,8 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tanggap_classifier.assessor import Assessment, LlmAssessor
 from tanggap_classifier.engine import Classification, classify, report_text
 from tanggap_classifier.facts import Context, LlmFacts, Spike
-from tanggap_classifier.incident import Override, decide, merged_llm, merged_report
-from tanggap_classifier.models import ClassifierIncident, ClassifierReport
+from tanggap_classifier.incident import Override, Triage, decide, merged_llm, merged_report
+from tanggap_classifier.models import ClassifierIncident, ClassifierReport, ClassifierTriage
 from tanggap_classifier.policy import Policy
 from tanggap_classifier.settings import ClassifierSettings
 from tanggap_shared.db import InboxEntry, add_to_outbox, already_applied
@@ -37,6 +39,7 @@ from tanggap_shared.events import (
     IncidentClosed,
     IncidentLevelOverridden,
     IncidentMerged,
+    IncidentTriaged,
     MediaSpikeDetected,
     ReportReceived,
     ReportSnapshot,
@@ -52,7 +55,7 @@ log = structlog.get_logger("tanggap.classifier")
 SERVICE = "classifier"
 CONSUMER = "classifier.report_received"
 SUBJECTS = ["tanggap.report.received"]
-Trigger = Literal["report", "update", "spike", "override", "reclassify"]
+Trigger = Literal["report", "update", "spike", "override", "reclassify", "triage"]
 
 
 class Classifier:
@@ -120,6 +123,8 @@ class Classifier:
     async def on_decision(self, event: Event, _msg: NatsMessage) -> None:
         if isinstance(event, IncidentLevelOverridden):
             await self._override(event)
+        elif isinstance(event, IncidentTriaged):
+            await self._triage(event)
         elif isinstance(event, IncidentClosed | IncidentMerged):
             async with self.runtime.unit_of_work() as session:
                 if await already_applied(session, "classifier.incident_ended", event.event_id):
@@ -141,6 +146,27 @@ class Classifier:
                 log.warning("classifier.override_for_unknown_incident", level=event.level)
                 return
             await self._publish(session, event, incident, "override")
+
+    async def _triage(self, event: IncidentTriaged) -> None:
+        async with self.runtime.unit_of_work() as session:
+            # A redelivered decision was recorded in the inbox with the first one: nothing changes.
+            if await already_applied(session, "classifier.incident_triaged", event.event_id):
+                return
+            incident = await _incident(session, event.incident_id)
+            row = await session.get(ClassifierTriage, str(event.incident_id), with_for_update=True)
+            if row is None:
+                row = ClassifierTriage(incident_id=str(event.incident_id))
+                session.add(row)
+            row.decision = event.decision
+            row.decided_by = event.decided_by
+            row.reason = event.reason
+            row.event_id = str(event.event_id)
+            row.decided_at = event.occurred_at
+            await session.flush()
+            if incident.unit is None:
+                log.warning("classifier.triage_for_unknown_incident", decision=event.decision)
+                return
+            await self._publish(session, event, incident, "triage")
 
     # --- the common step -------------------------------------------------------------------------
 
@@ -174,6 +200,7 @@ class Classifier:
             override=override,
             policy=self.policy,
             fresh_override=trigger == "override",
+            triage=await _triage_of(session, incident.incident_id),
         )
         latest = max(reports, key=lambda r: r.received_at)
         add_to_outbox(session, _classified(cause, incident, unit, latest, result, trigger))
@@ -206,6 +233,14 @@ async def _incident(session: AsyncSession, incident_id: uuid.UUID) -> Classifier
         )
         session.add(incident)
     return incident
+
+
+async def _triage_of(session: AsyncSession, incident_id: str) -> Triage | None:
+    row = await session.get(ClassifierTriage, incident_id)
+    if row is None or row.decision not in ("crisis", "not_crisis"):
+        return None
+    decision: Literal["crisis", "not_crisis"] = "crisis" if row.decision == "crisis" else "not_crisis"
+    return Triage(decision, row.decided_by, row.reason)
 
 
 async def _store_report(
@@ -267,6 +302,8 @@ def _classified(
         assessor=result.assessor,
         trigger=trigger,
         previous_level=incident.level,
+        needs_review=result.needs_review,
+        review_reasons=result.review_reasons,
     )
 
 
@@ -281,7 +318,12 @@ def register_handlers(
         ("media-spike", ["tanggap.media.spike_detected"], classifier.on_spike),
         (
             "decisions",
-            ["tanggap.incident.level_overridden", "tanggap.incident.closed", "tanggap.incident.merged"],
+            [
+                "tanggap.incident.level_overridden",
+                "tanggap.incident.triaged",
+                "tanggap.incident.closed",
+                "tanggap.incident.merged",
+            ],
             classifier.on_decision,
         ),
     ]

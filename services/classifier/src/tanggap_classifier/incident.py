@@ -3,11 +3,12 @@ on its own but only drops by a human decision, and a human override that stands 
 """
 
 from dataclasses import dataclass
+from typing import Literal
 
 from tanggap_classifier.engine import REACH_ORDER, Classification
 from tanggap_classifier.facts import LlmFacts
 from tanggap_classifier.policy import Policy
-from tanggap_shared.contracts import MediaReach
+from tanggap_shared.contracts import Category, MediaReach
 from tanggap_shared.events import Fact, Facts, Impact, Reason, ReportSnapshot
 
 FACT_FIELDS = ("what", "who", "when", "where", "why", "how")
@@ -79,6 +80,15 @@ class Override:
     reason: str
 
 
+@dataclass(frozen=True)
+class Triage:
+    """A person's decision on a 'perlu ditinjau' incident."""
+
+    decision: Literal["crisis", "not_crisis"]
+    by: str
+    reason: str
+
+
 def decide(
     computed: Classification,
     *,
@@ -87,9 +97,42 @@ def decide(
     override: Override | None,
     policy: Policy,
     fresh_override: bool = False,
+    triage: Triage | None = None,
 ) -> Classification:
     """The level to publish: an override stands; otherwise the computed level, unless it is lower than
-    the current one (a drop needs a human). Reasons always come from the latest computation."""
+    the current one (a drop needs a human). Reasons always come from the latest computation.
+
+    A triage decision stands like an override: "crisis" holds crisis at least at the policy's
+    minimum level; "not_crisis" closes it as routine until a report brings hard signals (a death, an
+    escape, a severe keyword). Neither is 'perlu ditinjau' any more: a person has looked.
+    """
+    result = _decide_level(computed, current_level, current_crisis, override, policy, fresh_override, triage)
+    if result.crisis or triage is not None:
+        return result.model_copy(update={"needs_review": False, "review_reasons": []})
+    return result
+
+
+def _decide_level(
+    computed: Classification,
+    current_level: int | None,
+    current_crisis: bool,
+    override: Override | None,
+    policy: Policy,
+    fresh_override: bool,
+    triage: Triage | None,
+) -> Classification:
+    if triage is not None and triage.decision == "crisis":
+        computed = _triaged_crisis(computed, triage, policy)
+    elif triage is not None and not (computed.crisis and computed.hard):
+        return _triaged_routine(computed, triage, policy)
+    elif triage is not None:
+        text = (
+            f"Laporan baru memuat tanda berat; keputusan triase {triage.by} (bukan krisis) tidak lagi berlaku"
+        )
+        note = Reason(
+            code="triage_lifted", text=text, level=computed.level, triggers=[f"triage_by={triage.by}"]
+        )
+        computed = computed.model_copy(update={"reasons": [note, *computed.reasons]})
     if override is not None:
         text = (
             f"Level {override.level} ditetapkan manual oleh {override.by}: {override.reason}; berlaku sampai "
@@ -108,6 +151,32 @@ def decide(
         )
         return _at(computed, current_level, computed.crisis or current_crisis, lead, policy)
     return computed
+
+
+def _triaged_crisis(computed: Classification, triage: Triage, policy: Policy) -> Classification:
+    level = max(computed.level, policy.triage.crisis_min_level)
+    why = f": {triage.reason}" if triage.reason else ""
+    text = (
+        f"Dinyatakan krisis oleh {triage.by} (triase){why}; minimal Level {policy.triage.crisis_min_level} "
+        f"(hitungan aturan: Level {computed.level})"
+    )
+    lead = Reason(code="triage", text=text, level=level, triggers=[f"triage_by={triage.by}"])
+    return _at(computed, level, True, lead, policy)
+
+
+def _triaged_routine(computed: Classification, triage: Triage, policy: Policy) -> Classification:
+    why = f": {triage.reason}" if triage.reason else ""
+    text = f"Dinyatakan bukan krisis oleh {triage.by} (triase){why}; dicatat sebagai kegiatan rutin, Level 1"
+    lead = Reason(code="triage", text=text, level=1, triggers=[f"triage_by={triage.by}"])
+    topics = [c for c in [computed.category, *computed.secondary_categories] if c != Category.ROUTINE]
+    update = {
+        "category": Category.ROUTINE,
+        "secondary_categories": topics,
+        "scct_cluster": None,
+        "missing": [],
+    }
+    routine = computed.model_copy(update=update)
+    return _at(routine, 1, False, lead, policy)
 
 
 def _at(computed: Classification, level: int, crisis: bool, lead: Reason, policy: Policy) -> Classification:

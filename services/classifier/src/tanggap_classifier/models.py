@@ -43,3 +43,17 @@ class ClassifierReport(Base):
     llm_failure: Mapped[str | None] = mapped_column(Text, default=None)
     received_at: Mapped[datetime]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ClassifierTriage(Base):
+    """A person's decision on a 'perlu ditinjau' incident (incident.triaged). Its own table: the others
+    are made with create_all, which cannot add a column to a table that already exists."""
+
+    __tablename__ = "classifier_triage"
+
+    incident_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    decision: Mapped[str] = mapped_column(String(20))
+    decided_by: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    event_id: Mapped[str] = mapped_column(String(36))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
