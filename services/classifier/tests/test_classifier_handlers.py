@@ -1,8 +1,6 @@
 """The report.received handler against a real nats-server: one incident.classified per report, even twice."""
 
-import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,6 +23,8 @@ from tanggap_shared.events import (
 from tanggap_shared.messaging import STREAM_NAME, durable_name
 from tanggap_shared.runtime import Runtime
 
+from .conftest import eventually
+
 CLASSIFIED = "tanggap.incident.classified"
 
 
@@ -44,14 +44,6 @@ def report_received() -> ReportReceived:
         ),
         recent_incidents_at_unit=1,
     )
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 15.0) -> None:
-    async def poll() -> None:
-        while not await check():
-            await asyncio.sleep(0.05)
-
-    await asyncio.wait_for(poll(), timeout)
 
 
 async def test_report_received_is_classified_once_even_when_published_twice(

@@ -1,9 +1,8 @@
 """Re-classification with the classifier's own incident state, against a real nats-server: a level rises
 on its own, a drop needs a human, a spike raises the spread, an override stands until replaced."""
 
-import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,10 +11,8 @@ import pytest
 from nats.aio.msg import Msg
 
 from tanggap_classifier.engine import classify
-from tanggap_classifier.handlers import register_handlers
 from tanggap_classifier.incident import Override, decide, merged_report
 from tanggap_classifier.policy import load_policy
-from tanggap_classifier.settings import ClassifierSettings
 from tanggap_runner.nats import NatsServer
 from tanggap_shared.contracts import MediaReach
 from tanggap_shared.events import (
@@ -32,6 +29,8 @@ from tanggap_shared.events import (
 )
 from tanggap_shared.messaging import STREAM_NAME
 from tanggap_shared.runtime import Runtime
+
+from .conftest import classifier_on, eventually
 
 UNIT = UnitRef(code="JATENG-LAPAS-SRAGEN", name="Lapas Kelas IIA Sragen", type="Lapas", region="JATENG")
 T0 = datetime(2025, 11, 2, 21, 0, tzinfo=UTC)
@@ -63,33 +62,12 @@ class Harness:
         return self.seen[-1]
 
 
-async def eventually(check: Callable[[], bool | Awaitable[bool]], timeout: float = 15.0) -> None:
-    async def poll() -> None:
-        while True:
-            done = check()
-            if done if isinstance(done, bool) else await done:
-                return
-            await asyncio.sleep(0.05)
-
-    await asyncio.wait_for(poll(), timeout)
-
-
 @pytest.fixture
 async def harness(fresh_nats: NatsServer, tmp_path: Path) -> AsyncIterator[Harness]:
-    settings = ClassifierSettings(broker_url=fresh_nats.url, state_dir=tmp_path)
-    runtime = Runtime.build(settings)
-    register_handlers(runtime, settings, load_policy())
-    await runtime.open()
-    await runtime.broker.start()
-    h = Harness(runtime, uuid.uuid4())
-    js = runtime.broker.config.connection_state.stream
-    sub = await js.subscribe("tanggap.incident.classified", cb=h.collect, ordered_consumer=True)
-    try:
-        yield h
-    finally:
-        await sub.unsubscribe()
-        await runtime.broker.stop()
-        await runtime.close()
+    async with classifier_on(
+        fresh_nats.url, tmp_path, lambda runtime: Harness(runtime, uuid.uuid4())
+    ) as harness:
+        yield harness
 
 
 async def test_a_level_rises_by_itself_drops_only_by_a_human_and_an_override_stands(harness: Harness) -> None:

@@ -4,7 +4,7 @@ and only hard signals lift a 'not a crisis' decision."""
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,11 +13,9 @@ from nats.aio.msg import Msg
 from sqlalchemy import func, select
 
 from tanggap_classifier.engine import classify
-from tanggap_classifier.handlers import register_handlers
 from tanggap_classifier.incident import Triage, decide
 from tanggap_classifier.models import ClassifierTriage
 from tanggap_classifier.policy import Policy, load_policy
-from tanggap_classifier.settings import ClassifierSettings
 from tanggap_runner.nats import NatsServer
 from tanggap_shared.contracts import Category
 from tanggap_shared.db import InboxEntry
@@ -32,6 +30,8 @@ from tanggap_shared.events import (
 )
 from tanggap_shared.messaging import STREAM_NAME
 from tanggap_shared.runtime import Runtime
+
+from .conftest import classifier_on, eventually
 
 UNIT = UnitRef(code="JATENG-LAPAS-SRAGEN", name="Lapas Kelas IIA Sragen", type="Lapas", region="JATENG")
 T0 = datetime(2025, 11, 2, 21, 0, tzinfo=UTC)
@@ -76,33 +76,10 @@ class Harness:
         return self.of(event.incident_id)[-1]
 
 
-async def eventually(check: Callable[[], bool | Awaitable[bool]], timeout: float = 15.0) -> None:
-    async def poll() -> None:
-        while True:
-            done = check()
-            if done if isinstance(done, bool) else await done:
-                return
-            await asyncio.sleep(0.05)
-
-    await asyncio.wait_for(poll(), timeout)
-
-
 @pytest.fixture
 async def harness(fresh_nats: NatsServer, tmp_path: Path) -> AsyncIterator[Harness]:
-    settings = ClassifierSettings(broker_url=fresh_nats.url, state_dir=tmp_path)
-    runtime = Runtime.build(settings)
-    register_handlers(runtime, settings, load_policy())
-    await runtime.open()
-    await runtime.broker.start()
-    h = Harness(runtime)
-    js = runtime.broker.config.connection_state.stream
-    sub = await js.subscribe("tanggap.incident.classified", cb=h.collect, ordered_consumer=True)
-    try:
-        yield h
-    finally:
-        await sub.unsubscribe()
-        await runtime.broker.stop()
-        await runtime.close()
+    async with classifier_on(fresh_nats.url, tmp_path, Harness) as harness:
+        yield harness
 
 
 async def test_a_crisis_decision_stands_and_a_redelivery_changes_nothing(harness: Harness) -> None:
