@@ -48,6 +48,6 @@ def test_the_printed_report_has_the_confusion_matrix_and_the_misses(report: Repo
     text = format_report(report, "test")
 
     assert "Level confusion" in text
-    assert "expected 4" in text
+    assert "labelled 4" in text
     assert f"Misses ({len(report.misses)})" in text
     assert sum(sum(row) for row in report.confusion()) == len(report.outcomes)
