@@ -32,11 +32,13 @@ SYSTEM_PROMPT = (
     "of people. media_reach: internal, local, regional or national (national media, viral, trending). "
     "officers_involved means officers are the alleged perpetrators, not victims. categories uses only "
     "these codes: escape, unrest, drugs, contraband, extortion, violence, death, disaster, overcapacity, "
-    "viral, misconduct, terrorism, rights, routine."
+    "viral, misconduct, terrorism, rights, routine. facts lists what the text states (what happened, "
+    "when, where, who by role, amounts, casualties, how, source, reach), each with `quote`: the report's "
+    "own words copied exactly; never a word the text does not contain, never a number it does not say."
 )
 JSON_MODE_SUFFIX = (
     " Answer with one JSON object only, with exactly these keys: deaths, injuries, escapees, media_reach, "
-    "children_involved, officers_involved, video_exists, categories. JSON schema: "
+    "children_involved, officers_involved, video_exists, categories, facts. JSON schema: "
 )
 REPAIR_PROMPT = "Your answer was not valid ({error}). Send the corrected JSON object only."
 MAX_TEXT_CHARS = 8000

@@ -3,9 +3,42 @@
 Pure data models (no I/O) shared by the engine, the LLM assessor and the handlers.
 """
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from tanggap_shared.contracts import Category, MediaReach
+from tanggap_shared.events import FactKind, FactRole
+
+MAX_LLM_FACTS = 40
+MAX_QUOTE_CHARS = 300
+
+
+class LlmReadFact(BaseModel):
+    """One fact an LLM proposes, in the terms of `ReadFact` (issue 12); the span is never taken from
+    the model: the classifier finds `quote` in the text itself, and drops the fact when it is not there."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    kind: FactKind = Field(description="what, when, where, who, amount, casualty, how, source or reach.")
+    quote: str = Field(
+        description="The report's own words for this fact, copied exactly (same spelling and case)."
+    )
+    detail: str = Field(
+        description="when: day|date|part_of_day|clock|relative; amount/casualty: escapees|deaths|injuries|"
+        "inmates|officers|items; where: block|room|area; source: media|aph|public|social|internal; "
+        "reach: internal|local|regional|national; otherwise empty."
+    )
+    role: FactRole | None = Field(
+        description="who: warga_binaan, tahanan, anak, petugas, pengunjung, keluarga or aph; else null."
+    )
+    sensitive: bool = Field(
+        description="True for a method of escape or a weakness of the building (never made public)."
+    )
+
+    @field_validator("quote")
+    @classmethod
+    def _bounded_quote(cls, value: str) -> str:
+        # A quote longer than a sentence is not a fact; an empty one cannot be found: both are dropped.
+        return value if len(value) <= MAX_QUOTE_CHARS else ""
 
 
 class LlmFacts(BaseModel):
@@ -32,6 +65,26 @@ class LlmFacts(BaseModel):
     categories: list[Category] = Field(
         description="Category codes that describe the event, most relevant first."
     )
+    # default_factory keeps a default out of the strict json_schema (which must list every key), while
+    # an answer without facts, or one stored before facts were asked for, still validates.
+    facts: list[LlmReadFact] = Field(
+        default_factory=list,
+        description="Facts stated in the text, each quoting the report's exact words; [] when none.",
+    )
+
+    @field_validator("facts", mode="before")
+    @classmethod
+    def _valid_facts(cls, value: object) -> object:
+        # One malformed fact is dropped alone: it must not cost the counts and categories beside it.
+        if not isinstance(value, list):
+            return []
+        kept: list[LlmReadFact] = []
+        for item in value[:MAX_LLM_FACTS]:
+            try:
+                kept.append(LlmReadFact.model_validate(item))
+            except ValidationError:
+                continue
+        return kept
 
     @field_validator("deaths", "injuries", "escapees")
     @classmethod

@@ -3,6 +3,9 @@
 - `report.received`: store the report; classify the incident from all its reports (trigger "report";
   `previous_level` set when the report joined an incident the classifier already knew).
 - `report.updated`: replace the snapshot, re-classify (trigger "update").
+
+Every incident.classified carries the reading of each report of the incident (facts read from the
+free text with their spans, the LLM's verified proposals, people's decisions applied: reading/).
 - `media.spike_detected`: every open incident of the unit known here is re-classified with the spike
   raising its spread (trigger "spike").
 - `incident.level_overridden`: store the override and publish it (trigger "override"); it stands
@@ -31,6 +34,7 @@ from tanggap_classifier.facts import Context, LlmFacts, Spike
 from tanggap_classifier.incident import Override, Triage, decide, merged_llm, merged_report
 from tanggap_classifier.models import ClassifierIncident, ClassifierReport, ClassifierTriage
 from tanggap_classifier.policy import Policy
+from tanggap_classifier.reading import reading_of
 from tanggap_classifier.settings import ClassifierSettings
 from tanggap_shared.db import InboxEntry, add_to_outbox, already_applied
 from tanggap_shared.events import (
@@ -41,6 +45,7 @@ from tanggap_shared.events import (
     IncidentMerged,
     IncidentTriaged,
     MediaSpikeDetected,
+    ReportReading,
     ReportReceived,
     ReportSnapshot,
     ReportUpdated,
@@ -203,7 +208,8 @@ class Classifier:
             triage=await _triage_of(session, incident.incident_id),
         )
         latest = max(reports, key=lambda r: r.received_at)
-        add_to_outbox(session, _classified(cause, incident, unit, latest, result, trigger))
+        readings = _readings(rows)
+        add_to_outbox(session, _classified(cause, incident, unit, latest, result, trigger, readings))
         log.info(
             "classifier.incident_classified",
             trigger=trigger,
@@ -272,6 +278,18 @@ def _context(incident: ClassifierIncident, rows: list[ClassifierReport]) -> Cont
     )
 
 
+def _readings(rows: list[ClassifierReport]) -> list[ReportReading]:
+    """Every report's reading, oldest first: rules, the LLM's verified quotes, people's decisions over all.
+
+    Read again from the stored snapshots each time, so a redelivery yields the same readings."""
+    readings = []
+    for row in sorted(rows, key=lambda r: (r.received_at, r.report_id)):
+        report = ReportSnapshot.model_validate(row.snapshot)
+        proposals = LlmFacts.model_validate(row.llm_facts).facts if row.llm_facts else []
+        readings.append(reading_of(report, proposals))
+    return readings
+
+
 def _classified(
     cause: Event,
     incident: ClassifierIncident,
@@ -279,6 +297,7 @@ def _classified(
     report: ReportSnapshot,
     result: Classification,
     trigger: Trigger,
+    readings: list[ReportReading],
 ) -> IncidentClassified:
     """The `incident.classified` caused by `cause`; its id is derived, so a re-run yields the same event."""
     parts = ["incident.classified"] if trigger != "spike" else ["incident.classified", incident.incident_id]
@@ -302,6 +321,7 @@ def _classified(
         assessor=result.assessor,
         trigger=trigger,
         previous_level=incident.level,
+        readings=readings,
         needs_review=result.needs_review,
         review_reasons=result.review_reasons,
     )
