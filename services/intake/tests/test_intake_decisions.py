@@ -25,7 +25,7 @@ from tanggap_shared.events import (
     UnitRef,
     utcnow,
 )
-from tanggap_shared.tokens import link_secret, sign
+from tanggap_shared.tokens import ack_token, link_secret
 
 from .conftest import apply, incident, notification_sent, published, report, runtime_of
 
@@ -236,16 +236,16 @@ async def test_acknowledgement_by_link_api_and_twice_is_once(intake: httpx.Async
     await apply(intake, sent)
     settings = intake.app.state.settings  # type: ignore[attr-defined]
     secret = link_secret(settings.link_secret, settings.state_dir)
-    token = sign(
-        secret,
-        {"n": str(notification_id), "i": incident_id, "p": "p1", "name": "Kepala Lapas"},
-        ttl_seconds=600,
-    )
+    token = ack_token(secret, notification_id, ttl_seconds=600)
 
     page = await intake.get(f"/ack/{token}")
     assert page.status_code == 200
-    assert "Terima kasih, pemberitahuan sudah dikonfirmasi" in page.text
-    second = await intake.get(f"/ack/{token}")
+    assert "Konfirmasi bahwa saya sudah menerima" in page.text, "a GET shows the button, nothing more"
+    nonce = page.text.split('name="nonce" value="')[1].split('"')[0]
+    done = await intake.post(f"/ack/{token}", data={"nonce": nonce})
+    assert done.status_code == 200
+    assert "Terima kasih, pemberitahuan sudah dikonfirmasi" in done.text
+    second = await intake.post(f"/ack/{token}", data={"nonce": nonce})
     assert "sudah dikonfirmasi sebelumnya oleh Kepala Lapas" in second.text
     machine = await intake.post(
         f"/v1/notifications/{notification_id}/acknowledge", json={"acknowledged_by": "bot"}
@@ -261,12 +261,10 @@ async def test_acknowledgement_by_link_api_and_twice_is_once(intake: httpx.Async
     events = await published(intake, "notification.acknowledged", incident_id)
     assert len(events) == 1
 
-    expired = sign(
-        secret, {"n": str(notification_id), "i": incident_id}, ttl_seconds=60, now=time.time() - 3600
-    )
+    expired = ack_token(secret, notification_id, ttl_seconds=60, now=time.time() - 3600)
     for bad in (expired, token[:-4] + "AAAA", "rubbish"):
-        refused = await intake.get(f"/ack/{bad}")
-        assert refused.status_code == 400
+        refused = await intake.post(f"/ack/{bad}", data={"nonce": nonce})
+        assert refused.status_code in (400, 410)
         assert "Tautan" in refused.text
     unknown = await intake.post(
         f"/v1/notifications/{uuid.uuid4()}/acknowledge", json={"acknowledged_by": "bot"}

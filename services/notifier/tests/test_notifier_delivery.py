@@ -25,7 +25,7 @@ from tanggap_shared.ack_button import callback_data
 from tanggap_shared.db import OutboxEntry, create_schema
 from tanggap_shared.events import NotificationFailed, NotificationSent, derive_event_id, parse_event
 from tanggap_shared.runtime import Runtime
-from tanggap_shared.tokens import verify
+from tanggap_shared.tokens import read_ack_token
 
 
 def _closed_port() -> int:
@@ -226,10 +226,8 @@ async def test_a_temporary_failure_is_retried_and_every_attempt_recorded(
     # The webhook (a complete-text channel) got the complete text with a personal, verifiable link.
     message = webhook.received[-1]["payload"]["message"]
     assert message.startswith("Isi lengkap.")
-    claims = verify("s", message.split("https://konsol.test/ack/")[1].strip())
-    assert claims["n"] == row_id
-    assert claims["p"] == "pusat"
-    assert claims["name"] == "Contoh: Pusat"
+    claim = read_ack_token("s", message.split("https://konsol.test/ack/")[1].strip())
+    assert str(claim.notification_id) == row_id, "the link names this delivery (and no person)"
     (event,) = await _outbox(runtime)
     assert isinstance(event, NotificationSent)
     assert event.event_id == derive_event_id(uuid.UUID(row_id), "notifier", "sent")
@@ -286,7 +284,8 @@ async def test_when_every_channel_fails_the_deputy_is_paged(
     assert rows["wakil"].chain_id == rows["pusat"].chain_id, "an ack by the deputy stops the same escalation"
     message = webhook.received[0]["payload"]["message"]
     assert message.startswith("Anda menerima pesan ini sebagai wakil dari Contoh: Pusat")
-    assert verify("s", message.split("/ack/")[1].strip())["p"] == "wakil", "the deputy's own link"
+    link = read_ack_token("s", message.split("/ack/")[1].strip())
+    assert str(link.notification_id) == rows["wakil"].id, "the deputy's own link"
     (event,) = await _outbox(runtime)
     assert isinstance(event, NotificationSent)
     assert event.recipient.person_id == "wakil"

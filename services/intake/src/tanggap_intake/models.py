@@ -313,3 +313,15 @@ class CrisisPlan(Base):
     revision: Mapped[int] = mapped_column(Integer, default=1)
     updated_by: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AckLinkUse(Base):
+    """The one use of a notification's acknowledgement link (issue 14): its key makes a second press, a
+    restart or a second intake process find the first use and publish nothing more."""
+
+    __tablename__ = "intake_ack_link_uses"
+
+    notification_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    incident_id: Mapped[str] = mapped_column(String(36))
+    acknowledged_by: Mapped[str] = mapped_column(String(200))
+    used_at: Mapped[datetime] = mapped_column(default=utcnow)

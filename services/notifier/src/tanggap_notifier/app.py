@@ -54,7 +54,9 @@ def build_handler(
     check_channels(load_directory(settings.directory_file), sender, settings)
     renderer = build_renderer(settings)
     links = AckLinks(
-        public_url=settings.public_url, secret=link_secret(settings.link_secret, settings.state_dir)
+        public_url=settings.public_url,
+        secret=link_secret(settings.link_secret, settings.state_dir),
+        ttl_seconds=int(settings.ack_link_ttl_hours * 3600),
     )
     dispatcher = Dispatcher(
         runtime,

@@ -7,21 +7,25 @@ from tanggap_notifier.models import Delivery, DeliveryStatus
 from tanggap_notifier.notices import PRODUCER
 from tanggap_shared.contracts import Role, Tier
 from tanggap_shared.events import NotificationFailed, NotificationSent, Recipient, derive_event_id
-from tanggap_shared.tokens import sign
+from tanggap_shared.tokens import ack_token
 
-ACK_TTL_SECONDS = 7 * 24 * 3600
+ACK_TTL_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
 class AckLinks:
-    """Signs `<public_url>/ack/<token>`; the intake verifies the token and publishes the acknowledgement."""
+    """Mints `<public_url>/ack/<token>`: an opaque token naming only the notification (no person, no name).
+
+    The intake shows a confirm page on GET and acknowledges once on its POST, with the recipient it recorded
+    from notification.sent. The link expires after `ttl_seconds` (TANGGAP_ACK_LINK_TTL_HOURS).
+    """
 
     public_url: str
     secret: str
+    ttl_seconds: int = ACK_TTL_SECONDS
 
     def link(self, row: Delivery) -> str:
-        payload = {"n": row.id, "i": row.incident_id, "p": row.person_id, "name": row.name}
-        token = sign(self.secret, payload, ttl_seconds=ACK_TTL_SECONDS)
+        token = ack_token(self.secret, uuid.UUID(row.id), ttl_seconds=self.ttl_seconds)
         return f"{self.public_url.rstrip('/')}/ack/{token}"
 
 

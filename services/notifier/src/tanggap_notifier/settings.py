@@ -49,6 +49,12 @@ class NotifierSettings(ServiceSettings):
     dispatch_concurrency: int = Field(
         default=8, ge=1, le=64, description="Deliveries sent at once, so one slow channel blocks nobody else."
     )
+    # A page is about an incident's first hours: escalation re-pages within minutes and the 60-minute target
+    # has passed long before a day is out. 24 h still covers a page read after a night's sleep; an older
+    # link found in a chat or a forwarded message acknowledges nothing (the console still can).
+    ack_link_ttl_hours: float = Field(
+        default=24.0, ge=0.25, le=168, description="How long an acknowledgement link in a message works."
+    )
     templates_dir: Path | None = Field(
         default=None, description="Folder of message templates that override the shipped ones, file by file."
     )
