@@ -1,17 +1,17 @@
 """`python -m tanggap_runner up`: the whole system in the foreground until Ctrl-C (what `make up` runs)."""
 
 import argparse
+import contextlib
 import os
 import shlex
-import signal
 import sys
-import threading
 from collections.abc import Mapping, Sequence
-from types import FrameType
 
 from tanggap_runner.config import SERVICES, ConfigError, RunnerConfig
 from tanggap_runner.console import Console, LogFollower
 from tanggap_runner.nats import NatsStartError
+from tanggap_runner.private import set_private_umask
+from tanggap_runner.signals import Interrupted, StopRequest, exit_code, restore
 from tanggap_runner.supervisor import Supervisor
 from tanggap_runner.system import BROKER, RunnerError, System
 
@@ -29,7 +29,9 @@ def curl_example(base_url: str, *, with_key: bool) -> str:
     )
 
 
-def build_system(config: RunnerConfig, environ: Mapping[str, str], console: Console) -> System:
+def build_system(
+    config: RunnerConfig, environ: Mapping[str, str], console: Console, stop: StopRequest
+) -> System:
     # Human-readable service logs on the terminal and in the files, unless the operator asked for JSON.
     env = {} if "TANGGAP_LOG_JSON" in environ else {"TANGGAP_LOG_JSON": "false"}
     return System(
@@ -42,14 +44,14 @@ def build_system(config: RunnerConfig, environ: Mapping[str, str], console: Cons
         base_env=environ,
         grace_seconds=config.grace_seconds,
         progress=console.say,
+        stop_request=stop,
     )
 
 
-def _raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
-def up(environ: Mapping[str, str], console: Console) -> int:
+def up(environ: Mapping[str, str], console: Console, stop: StopRequest) -> int:
+    """Run until a stop signal; `stop` must already be installed (see tanggap_runner.signals)."""
+    # Before anything is created or spawned: the state folder holds password hashes, tokens and report text.
+    set_private_umask()
     try:
         config = RunnerConfig.from_env(environ)
     except ConfigError as exc:
@@ -60,46 +62,43 @@ def up(environ: Mapping[str, str], console: Console) -> int:
             "ignoring TANGGAP_DATABASE_URL: each service needs a database of its own; "
             "set TANGGAP_<SERVICE>_DATABASE_URL (e.g. TANGGAP_CLASSIFIER_DATABASE_URL) instead"
         )
-    system = build_system(config, environ, console)
+    if stop.requested.is_set():
+        console.say(f"{stop.name} received before anything was started: nothing to stop")
+        return exit_code(stop.signum)
+    system = build_system(config, environ, console, stop)
     console.say(f"state folder {system.state_dir} (data survives restarts; `make reset` empties it)")
     follower = LogFollower({name: system.log_path(name) for name in SERVICES}, console)
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     follower.start()
     try:
-        code = run_until_stopped(system, environ, console)
+        code = run_until_stopped(system, environ, console, stop)
     finally:
         follower.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
     if code == 0:
         console.say(f"stopped cleanly. Data kept in {system.state_dir}; `make up` carries on from there")
     return code
 
 
-def run_until_stopped(system: System, environ: Mapping[str, str], console: Console) -> int:
-    # Until the supervisor runs, SIGTERM behaves like Ctrl-C: System.start then stops what it started.
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+def run_until_stopped(system: System, environ: Mapping[str, str], console: Console, stop: StopRequest) -> int:
     try:
         system.start()
-    except KeyboardInterrupt:
-        console.say("interrupted while starting; everything that was started has been stopped")
-        return 130
+    except Interrupted as exc:
+        console.say(
+            f"interrupted ({exc}) while starting; everything that was started has been stopped "
+            f"(exit code {exc.exit_code})"
+        )
+        return exc.exit_code
     except (RunnerError, NatsStartError) as exc:
         console.say(f"error: {exc}")
         return 1
-    show_banner(system, environ, console)
-    stop = threading.Event()
-
-    def request_stop(signum: int, _frame: FrameType | None) -> None:
-        if stop.is_set():
-            console.say(f"already stopping; waiting up to {system.grace_seconds:.0f} s for the services")
-            return
-        console.say(f"{signal.Signals(signum).name} received: stopping everything")
-        stop.set()
-
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
-    Supervisor(system, say=console.say).run(stop)
+    if not stop.requested.is_set():
+        show_banner(system, environ, console)
+    # A restart of the broker waits for its readiness and gives way to a stop request as start-up does.
+    with contextlib.suppress(Interrupted):
+        Supervisor(system, say=console.say).run(stop.requested)
+    console.say(
+        f"{stop.name} received: stopping everything "
+        f"(up to {system.grace_seconds:.0f} s; {stop.name} again kills the services at once)"
+    )
     system.stop()
     return 0
 
@@ -119,7 +118,19 @@ def show_banner(system: System, environ: Mapping[str, str], console: Console) ->
     console.plain("")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, stop: StopRequest | None = None) -> int:
+    """`stop`: a StopRequest installed by __main__ before the imports; else one is installed here."""
+    previous = {}
+    if stop is None:
+        stop = StopRequest()
+        previous = stop.install()
+    try:
+        return _main(argv, stop)
+    finally:
+        restore(previous)
+
+
+def _main(argv: Sequence[str] | None, stop: StopRequest) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tanggap_runner",
         description="Run Tanggap on this machine: NATS JetStream plus the intake, classifier, drafter and "
@@ -129,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("up", help="start everything, restart crashed services, stop on Ctrl-C")
     args = parser.parse_args(argv)
     if args.command == "up":
-        return up(os.environ, Console())
+        return up(os.environ, Console(), stop)
     parser.error(f"unknown command {args.command}")
     return 2
 

@@ -16,7 +16,8 @@ class Console:
     def __init__(self, stream: TextIO | None = None, *, colour: bool | None = None) -> None:
         self._stream = stream or sys.stdout
         self._colour = self._stream.isatty() if colour is None else colour
-        self._lock = threading.Lock()
+        # Re-entrant: a line said while another is being written in the same thread must not deadlock.
+        self._lock = threading.RLock()
 
     def line(self, source: str, text: str) -> None:
         prefix = f"{source:<{PREFIX_WIDTH}} |"

@@ -27,6 +27,8 @@ import httpx
 
 from tanggap_runner.config import DEFAULT_GRACE_SECONDS, SERVICES, BrokerAddress
 from tanggap_runner.nats import NatsServer, free_port, port_in_use
+from tanggap_runner.private import PRIVATE_UMASK, make_private_dir, open_private, tighten
+from tanggap_runner.signals import Interrupted, StopRequest
 
 BROKER = "nats"
 STATE_MARKER = ".tanggap-state"
@@ -121,6 +123,7 @@ class System:
         startup_timeout: float = 90.0,
         grace_seconds: float = DEFAULT_GRACE_SECONDS,
         progress: Progress = _quiet,
+        stop_request: StopRequest | None = None,
     ) -> None:
         self.state_dir = Path(state_dir).resolve()
         self.broker_url = broker_url or f"nats://127.0.0.1:{free_port()}"
@@ -133,6 +136,8 @@ class System:
         self._base_env = dict(os.environ if base_env is None else base_env)
         self._command = command
         self._say = progress
+        # Set by the runner's signal handlers; start-up checks it at every step and in every wait.
+        self._stop_request = stop_request or StopRequest()
         self._fixed_ports: set[str] = set()
         self._services = {name: self._plan(name, http_port) for name in services}
         # Extra processes of one service ("classifier-2", …) share its database and its durable consumers:
@@ -198,17 +203,24 @@ class System:
     def start(self) -> None:
         """Start the broker and every service and wait until all answer /healthz; on failure stop all."""
         self._stopping = False
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        (self.state_dir / STATE_MARKER).touch()
+        self._prepare_state_dir()
         self._acquire_lock()
         atexit.register(self.stop)
+        check = self._stop_request.check
         try:
+            check()
             self._check_ports()
+            check()
             if not self.external_broker:
                 self.start_broker()
             for name in self._services:
+                check()
                 self._spawn(name)
             self.wait_healthy()
+        except Interrupted as exc:
+            self._say(f"{exc} received while starting: stopping what was started")
+            self.stop()
+            raise
         except BaseException:
             self.stop()
             raise
@@ -223,7 +235,7 @@ class System:
         self._terminate(running)
         if self._broker is not None and self._broker.running:
             self._say("stopping NATS")
-            self._broker.stop()
+            self._broker.stop(give_up=self._stop_request.forced.is_set)
         self._release_lock()
 
     def __enter__(self) -> Self:
@@ -249,7 +261,7 @@ class System:
             )
         broker = self._broker
         self._say(f"starting NATS JetStream on 127.0.0.1:{broker.port} (data in {broker.store_dir})")
-        self._broker.start()
+        self._broker.start(check=self._stop_request.check)
         self._broker_started_at = time.monotonic()
 
     def start_service(self, service: str, *, wait: bool = True, timeout: float | None = None) -> None:
@@ -310,6 +322,7 @@ class System:
         started = time.monotonic()
         pending = set(self._services if services is None else services)
         while pending:
+            self._stop_request.check()
             for name in sorted(pending):
                 sp = self._service(name)
                 if sp.process is None or sp.process.poll() is not None:
@@ -328,7 +341,7 @@ class System:
                     f"see the logs in {self.log_dir}"
                 )
             if pending:
-                time.sleep(0.2)
+                self._stop_request.sleep(0.2)
 
     # -- internals ---------------------------------------------------------------------------------------
 
@@ -362,6 +375,30 @@ class System:
                 "(or set TANGGAP_EXTERNAL_BROKER=1 to use the running broker on purpose)."
             )
 
+    def _prepare_state_dir(self) -> None:
+        """Create the state folder 0700, or tighten one an older install left readable by others."""
+        folder = self.state_dir
+        existed = folder.is_dir()
+        # Only a folder Tanggap made (its marker) or an empty one is tightened: TANGGAP_STATE_DIR=/tmp
+        # must not chmod /tmp and everything in it.
+        ours = not existed or (folder / STATE_MARKER).exists() or not any(folder.iterdir())
+        make_private_dir(folder)
+        if not ours:
+            self._say(
+                f"{folder} has files Tanggap did not create (no {STATE_MARKER}); their permissions are left "
+                "as they are. What Tanggap writes there is readable by this user only"
+            )
+        else:
+            tightened = tighten(folder)
+            if tightened:
+                shown = ", ".join(str(p.relative_to(folder)) or "." for p in tightened[:8])
+                more = f" and {len(tightened) - 8} more" if len(tightened) > 8 else ""
+                self._say(
+                    f"tightened permissions of {len(tightened)} entries in {folder} that others could read "
+                    f"(folders now 0700, files 0600): {shown}{more}"
+                )
+        open_private(folder / STATE_MARKER).close()
+
     def _environment(self, sp: ServiceProcess) -> dict[str, str]:
         env = {key: value for key, value in self._base_env.items() if key not in PER_PROCESS_SETTINGS}
         env.update(self._env)
@@ -379,9 +416,9 @@ class System:
 
     def _spawn(self, name: str) -> None:
         sp = self._service(name)
-        sp.log_path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(sp.log_path.parent)
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
-        with sp.log_path.open("ab") as log:
+        with open_private(sp.log_path) as log:
             log.write(f"--- {stamp} runner: starting {name} on 127.0.0.1:{sp.port}\n".encode())
             log.flush()
             # Own session: Ctrl-C on the terminal reaches only the runner, which then stops the services in
@@ -393,29 +430,40 @@ class System:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                # Whatever the runner's own umask: databases, the notification sink and Qdrant's files are
+                # the services' user's alone.
+                umask=PRIVATE_UMASK,
             )
         sp.started_at = time.monotonic()
         self._say(f"started {name} (pid {sp.process.pid}, port {sp.port}, log {sp.log_path})")
 
     def _terminate(self, services: Sequence[ServiceProcess]) -> None:
+        """SIGTERM, then wait for the grace period; a second Ctrl-C meanwhile kills what still runs."""
         running = [sp for sp in services if sp.process is not None and sp.process.poll() is None]
         for sp in running:
             assert sp.process is not None
             sp.process.terminate()
         deadline = time.monotonic() + self.grace_seconds
+        forced = self._stop_request.forced
         for sp in running:
             assert sp.process is not None
-            try:
-                sp.process.wait(timeout=max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                self._say(f"{sp.name} did not stop within {self.grace_seconds:.0f} s; killing it")
+            while sp.process.poll() is None:
+                if forced.is_set():
+                    self._say(f"{self._stop_request.name} again: killing {sp.name} now")
+                elif time.monotonic() >= deadline:
+                    self._say(f"{sp.name} did not stop within {self.grace_seconds:.0f} s; killing it")
+                else:
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        sp.process.wait(timeout=min(0.1, max(0.0, deadline - time.monotonic())))
+                    continue
                 sp.process.kill()
                 sp.process.wait()
 
     def _acquire_lock(self) -> None:
         if self._lock is not None:
             return
-        handle = (self.state_dir / "runner.lock").open("a+")
+        path = self.state_dir / "runner.lock"
+        handle = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), "r+")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -427,6 +475,7 @@ class System:
                 "or give this one its own folder, e.g. TANGGAP_STATE_DIR=/tmp/tanggap-2 make up"
             ) from None
         handle.truncate(0)
+        handle.seek(0)
         handle.write(str(os.getpid()))
         handle.flush()
         self._lock = handle
