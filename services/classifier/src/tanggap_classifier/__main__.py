@@ -7,10 +7,12 @@ import structlog
 from tanggap_classifier.app import create_app
 from tanggap_classifier.policy import PolicyError
 from tanggap_classifier.settings import ClassifierSettings
+from tanggap_shared.private import private_files
 from tanggap_shared.runtime import configure, serve
 
 
 def main() -> int:
+    private_files()  # before anything is created: the state folder is this user's only
     settings = ClassifierSettings()
     configure(settings)
     try:
