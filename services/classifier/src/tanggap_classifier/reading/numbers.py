@@ -21,6 +21,25 @@ _UNITS = {
     "delapan": 8,
     "sembilan": 9,
 }
+# Javanese and Sundanese numerals as officers type them ("loro napi mlayu", "tilu tahanan kabur"):
+# single words only, never combined with "puluh" or "belas".
+_REGIONAL = {
+    "siji": 1,
+    "hiji": 1,
+    "loro": 2,
+    "telu": 3,
+    "tilu": 3,
+    "papat": 4,
+    "opat": 4,
+    "limo": 5,
+    "enem": 6,
+    "genep": 6,
+    "pitu": 7,
+    "wolu": 8,
+    "dalapan": 8,
+    "songo": 9,
+    "salapan": 9,
+}
 _SE = {"sepuluh": 10, "sebelas": 11, "seratus": 100, "seribu": 1000}
 _SCALES = {"belas", "puluh", "ratus", "ribu"}
 _ONE = {"seorang", "sesosok", "seekor"}
@@ -106,6 +125,8 @@ def _bare_count_at(toks: list[Tok], i: int) -> Count | None:
         return Count(i, i + 1, vague_low, vague_high, False)
     if low in _UNITS or low in _SE:
         return _number_words(toks, i)
+    if low in _REGIONAL:
+        return Count(i, i + 1, _REGIONAL[low], _REGIONAL[low], True)
     return None
 
 

@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 
 from tanggap_classifier.reading.numbers import Count, count_at
-from tanggap_classifier.reading.tokens import Tok, follows
+from tanggap_classifier.reading.tokens import PhraseTable, Tok, follows
 from tanggap_classifier.reading.vocabulary import ReadingVocabulary
 from tanggap_shared.events import Amount, FactKind, FactRole
 
@@ -155,8 +155,15 @@ def who(toks: list[Tok], vocab: ReadingVocabulary) -> list[Candidate]:
     return [
         Candidate("who", *span(toks, h.i, h.j), role=h.payload)
         for h in hits
-        if not (h.payload == "tahanan" and h.i > 0 and toks[h.i - 1].low == "rumah")
+        if not (h.payload == "tahanan" and _not_a_detainee(toks, h.i, h.j))
     ]
+
+
+def _not_a_detainee(toks: list[Tok], i: int, j: int) -> bool:
+    # "rumah tahanan" is the building; "tahanan rumah/kota" is house or town arrest, not in custody.
+    before = i > 0 and toks[i - 1].low == "rumah" and toks[i].joined
+    after = follows(toks, j) and toks[j].low in ("rumah", "kota")
+    return before or after
 
 
 def phrases(toks: list[Tok], vocab: ReadingVocabulary) -> list[Candidate]:
@@ -179,6 +186,8 @@ def _amount(text: str, toks: list[Tok], c: Count) -> Amount:
 def counts(text: str, toks: list[Tok], vocab: ReadingVocabulary) -> list[Candidate]:
     """Amounts, casualties with a count, and guard counts; then casualty words without a count."""
     found, claimed = _no_casualty(text, toks, vocab)
+    # "menewaskan 41 narapidana": the verb owns its count before the count is read as a headcount.
+    found += _casualty_words(text, toks, claimed, vocab.casualty_verbs, vocab, needs_count=True)
     i = 0
     while i < len(toks):
         c = count_at(toks, i) if i not in claimed else None
@@ -189,7 +198,7 @@ def counts(text: str, toks: list[Tok], vocab: ReadingVocabulary) -> list[Candida
         found += facts
         claimed.update(range(c.i, used_to if facts else c.j))
         i = c.j
-    return found + _casualty_words(text, toks, vocab, claimed)
+    return found + _casualty_words(text, toks, claimed, vocab.casualty, vocab, needs_count=False)
 
 
 def _is_headcount(toks: list[Tok], c: Count, text: str) -> bool:
@@ -260,7 +269,7 @@ def _event_at(toks: list[Tok], m: int, vocab: ReadingVocabulary) -> tuple[int, s
 
 
 def _guard_lead(toks: list[Tok], i: int, vocab: ReadingVocabulary) -> int | None:
-    for back in (1, 2, 3):
+    for back in (3, 2, 1):  # the longest lead first: "hanya dijaga" before "dijaga"
         start = i - back
         if start >= 0:
             hit = vocab.guard_lead.match_at(toks, start)
@@ -281,24 +290,28 @@ def _no_casualty(text: str, toks: list[Tok], vocab: ReadingVocabulary) -> tuple[
 
 
 def _casualty_words(
-    text: str, toks: list[Tok], vocab: ReadingVocabulary, claimed: set[int]
+    text: str,
+    toks: list[Tok],
+    claimed: set[int],
+    table: PhraseTable[str],
+    vocab: ReadingVocabulary,
+    *,
+    needs_count: bool,
 ) -> list[Candidate]:
     """'tewas sebanyak 41 orang', 'menewaskan dua napi', or a death word with no count at all."""
     found: list[Candidate] = []
-    for table, needs_count in ((vocab.casualty, False), (vocab.casualty_verbs, True)):
-        for h in table.scan(toks):
-            if any(k in claimed for k in range(h.i, h.j)):
-                continue
-            j = h.j
-            while follows(toks, j) and toks[j].low in _FORWARD and j < h.j + 2:
-                j += 1
-            c = count_at(toks, j) if follows(toks, j) else None
-            if c is not None and _is_headcount(toks, c, text) and c.i not in claimed:
-                end, _ = _noun_after(toks, c.j, vocab)
-                found.append(
-                    Candidate("casualty", *span(toks, h.i, end), h.payload, amount=_amount(text, toks, c))
-                )
-                claimed.update(range(h.i, end))
-            elif not needs_count:
-                found.append(Candidate("casualty", *span(toks, h.i, h.j), h.payload))
+    for h in table.scan(toks):
+        if any(k in claimed for k in range(h.i, h.j)):
+            continue
+        j = h.j
+        while follows(toks, j) and toks[j].low in _FORWARD and j < h.j + 2:
+            j += 1
+        c = count_at(toks, j) if follows(toks, j) else None
+        if c is not None and _is_headcount(toks, c, text) and c.i not in claimed:
+            end = _noun_after(toks, c.j, vocab)[0]
+            amount = _amount(text, toks, c)
+            found.append(Candidate("casualty", *span(toks, h.i, end), h.payload, amount=amount))
+            claimed.update(range(h.i, end))
+        elif not needs_count:
+            found.append(Candidate("casualty", *span(toks, h.i, h.j), h.payload))
     return found
