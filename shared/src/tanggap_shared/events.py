@@ -292,6 +292,16 @@ class DraftReviewed(EventBase):
     reviewer: str
     text: str
     comment: str = ""
+    recorded_by: str = Field(
+        default="", description="Who really decided: the person logged in, the API key or the bootstrap key."
+    )
+    recorded_by_kind: str = Field(default="", description="user, api_key, bootstrap or open.")
+    on_behalf_of: str = Field(
+        default="", description="The name the caller sent ('diisi atas nama'): a claim, never a signature."
+    )
+    revision: int = Field(
+        default=0, ge=0, description="The edit revision approved (0: the text as proposed)."
+    )
 
 
 class NotificationSent(EventBase):
@@ -425,6 +435,38 @@ class IncidentTriaged(EventBase):
     reason: str = ""
 
 
+class DraftEdited(EventBase):
+    """A person saved (or is approving) an edited text of a proposed draft; the drafter checks it (§6.8).
+
+    One event per revision: its id is derived from the draft and the revision, so a retry is one edit.
+    """
+
+    type: Literal["draft.edited"] = "draft.edited"
+    draft_id: uuid.UUID
+    kind: DraftKind
+    revision: int = Field(ge=1)
+    text: str
+    text_sha256: str
+    edited_by: str
+    known: list[str] = Field(
+        default=[], description="What an edit may quote: the incident's report texts, facts and figures."
+    )
+    unverified: list[str] = Field(default=[], description="Facts of the incident marked not verified.")
+    children_involved: bool = Field(default=False, description="A report says an Anak is involved.")
+
+
+class DraftChecked(EventBase):
+    """The drafter's checks (DOMAIN.md §6.8) on one edit revision of a draft."""
+
+    type: Literal["draft.checked"] = "draft.checked"
+    draft_id: uuid.UUID
+    revision: int = Field(ge=1)
+    text_sha256: str = Field(description="SHA-256 of the text that was checked.")
+    findings: list[Finding] = []
+    checked_at: datetime
+    checks_version: str
+
+
 Event = Annotated[
     ReportReceived
     | IncidentClassified
@@ -441,7 +483,9 @@ Event = Annotated[
     | MediaSpikeDetected
     | CrisisTeamFormed
     | DraftRequested
-    | IncidentTriaged,
+    | IncidentTriaged
+    | DraftEdited
+    | DraftChecked,
     Field(discriminator="type"),
 ]
 
@@ -464,6 +508,8 @@ EVENT_TYPES: tuple[str, ...] = (
     "crisis_team.formed",
     "draft.requested",
     "incident.triaged",
+    "draft.edited",
+    "draft.checked",
 )
 
 

@@ -6,6 +6,7 @@ from faststream.asgi import AsgiFastStream
 from openai import AsyncOpenAI
 
 from tanggap_drafter.composer import Composer, LlmLimits
+from tanggap_drafter.edits import make_draft_edited_handler
 from tanggap_drafter.embeddings import Embedder, OpenAIEmbedder
 from tanggap_drafter.handlers import (
     SERVICE,
@@ -29,6 +30,7 @@ CONSUMERS = {
     "draft-requested": ("tanggap.draft.requested", make_draft_requested_handler),
     "draft-reviewed": ("tanggap.draft.reviewed", make_draft_reviewed_handler),
     "incident-closed": ("tanggap.incident.closed", make_incident_closed_handler),
+    "draft-edited": ("tanggap.draft.edited", make_draft_edited_handler),
 }
 
 
