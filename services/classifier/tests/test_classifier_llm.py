@@ -20,8 +20,9 @@ from tanggap_classifier.assessor import LlmAssessor, make_assessor
 from tanggap_classifier.engine import classify, report_text
 from tanggap_classifier.facts import Context
 from tanggap_classifier.policy import Policy, load_policy
+from tanggap_classifier.reading import llm_read_facts, read_text, reading_of
 from tanggap_classifier.settings import ClassifierSettings
-from tanggap_shared.events import ReportSnapshot, UnitRef
+from tanggap_shared.events import FactDecision, ReportSnapshot, UnitRef
 
 UNIT = UnitRef(code="DKI-LAPAS-CIPINANG", name="Lapas Kelas I Cipinang", type="Lapas", region="DKI")
 GOOD = {
@@ -33,6 +34,21 @@ GOOD = {
     "officers_involved": False,
     "video_exists": True,
     "categories": ["unrest", "death"],
+}
+FACT_TEXT = "Dua napi kabur Selasa dini hari lewat saluran pembuangan di belakang dapur, rincian menyusul."
+WITH_FACTS = {
+    **GOOD,
+    "facts": [
+        # verbatim: kept, with the span we compute
+        {"kind": "how", "quote": "lewat saluran pembuangan", "detail": "", "role": None, "sensitive": True},
+        # the rules read the same span: the rules' fact stays
+        {"kind": "when", "quote": "Selasa dini hari", "detail": "day", "role": None, "sensitive": False},
+        # a phrase the text does not contain (the model made it up): dropped
+        {"kind": "amount", "quote": "tiga napi", "detail": "escapees", "role": None, "sensitive": False},
+        {"kind": "where", "quote": "Blok C lantai 2", "detail": "block", "role": None, "sensitive": False},
+        # a kind outside the schema: this one fact is dropped, nothing else
+        {"kind": "motive", "quote": "rincian", "detail": "", "role": None, "sensitive": False},
+    ],
 }
 OBEDIENT = {
     "deaths": 0,
@@ -72,6 +88,8 @@ class StandIn:
             return self._answer(body, json.dumps({"deaths": "dua"}))
         if self.mode == "obedient":
             return self._answer(body, json.dumps(OBEDIENT))
+        if self.mode == "facts":
+            return self._answer(body, json.dumps(WITH_FACTS))
         return self._answer(body, json.dumps(GOOD))
 
     @staticmethod
@@ -231,3 +249,66 @@ def test_unset_settings_mean_no_assessor_and_nothing_connects() -> None:
         make_assessor(ClassifierSettings(llm_model=None, openai_base_url=None, openai_api_key=None)) is None
     )
     assert make_assessor(ClassifierSettings(llm_model="m", openai_base_url=None, openai_api_key=None)) is None
+
+
+async def test_proposed_facts_are_kept_only_where_the_text_says_them(
+    stand_in: StandIn, policy: Policy
+) -> None:
+    stand_in.mode = "facts"
+    assessor = LlmAssessor(settings_for(stand_in))
+    report = snapshot(FACT_TEXT)
+    assessment = await assessor.assess(UNIT, report, report_text(report))
+    await assessor.close()
+
+    schema = stand_in.requests[0]["response_format"]["json_schema"]["schema"]
+    assert "facts" in schema["properties"]
+    assert "facts" in schema["required"], "strict mode: every key is asked for"
+    assert assessment.facts is not None
+    assert assessment.facts.deaths == 2, "one malformed fact costs nothing beside it"
+    proposals = assessment.facts.facts
+    assert [p.quote for p in proposals] == [
+        "lewat saluran pembuangan",
+        "Selasa dini hari",
+        "tiga napi",
+        "Blok C lantai 2",
+    ]
+    kept = llm_read_facts(FACT_TEXT, proposals)
+    assert [(f.kind, f.value) for f in kept] == [
+        ("how", "lewat saluran pembuangan"),
+        ("when", "Selasa dini hari"),
+    ]
+    how = kept[0]
+    start = FACT_TEXT.index("lewat saluran pembuangan")
+    assert how.span is not None
+    assert (how.span.start, how.span.end, how.fact_id) == (start, start + 24, f"how:{start}-{start + 24}")
+    assert (how.sensitive, how.extractor, how.status, how.verified) == (True, "llm", "suggested", False)
+
+    reading = reading_of(report, proposals)
+    assert reading.extractor == "llm"
+    values = {(f.kind, f.value): f.extractor for f in reading.facts}
+    assert values[("when", "Selasa dini hari")] == "rules", "rules win on an identical span"
+    assert values[("how", "lewat saluran pembuangan")] == "llm"
+    assert ("amount", "tiga napi") not in values
+    assert all(FACT_TEXT[f.span.start : f.span.end] == f.value for f in reading.facts if f.span)
+
+
+async def test_proposed_facts_never_overwrite_what_a_person_decided(stand_in: StandIn) -> None:
+    stand_in.mode = "facts"
+    assessor = LlmAssessor(settings_for(stand_in))
+    rules = read_text(FACT_TEXT)
+    when = next(f for f in rules if f.kind == "when")
+    confirmed = FactDecision(
+        fact_id=when.fact_id,
+        decision="corrected",
+        value="Selasa pukul 02.40",
+        decided_by="Contoh: Humas",
+        decided_at=datetime.now(UTC),
+    )
+    report = snapshot(FACT_TEXT).model_copy(update={"fact_decisions": [confirmed]})
+    assessment = await assessor.assess(UNIT, report, report_text(report))
+    await assessor.close()
+
+    assert assessment.facts is not None
+    reading = reading_of(report, assessment.facts.facts)
+    whens = [(f.value, f.status, f.extractor) for f in reading.facts if f.kind == "when"]
+    assert whens == [("Selasa pukul 02.40", "corrected", "person")]
