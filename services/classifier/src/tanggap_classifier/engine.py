@@ -254,6 +254,8 @@ class _Case:
             return signals
         if max(s.count for s in deaths) > 1 or any(h.category in rule.unless for h in self.negative):
             return signals
+        if self.reading.suspicious:  # "kejanggalan", a family that suspects abuse: not held lower
+            return signals
         causes = [h.phrase for h in self.reading.natural_causes]
         tier = Tier(
             min=1, level=min(rule.level, deaths[0].tier.level), text=f"{rule.text} ({_quote(causes)})"

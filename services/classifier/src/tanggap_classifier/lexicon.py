@@ -77,6 +77,7 @@ class Reading:
     # severity-matrix phrase evidence: (axis, score, evidence index) → phrases found
     axis_phrases: dict[tuple[AxisName, int, int], list[str]] = field(default_factory=dict)
     natural_causes: list[Hit[None]] = field(default_factory=list)
+    suspicious: list[str] = field(default_factory=list)  # doubts about a cause of death
     natural_disaster: list[str] = field(default_factory=list)
     hedges: list[str] = field(default_factory=list)
     wrongdoing: list[str] = field(default_factory=list)  # signs that something wrong was found
@@ -95,7 +96,12 @@ class Lexicon:
             (rule, self._phrases(rule.phrases), self._phrases(rule.unless)) for rule in policy.positive
         ]
         self.amplifiers = [
-            (rule, self._phrases(rule.phrases), self._phrases(rule.requires), self._phrases(rule.unless))
+            (
+                rule,
+                self._phrases(rule.phrases),
+                (self._phrases(rule.requires), self._phrases(rule.also_requires)),
+                self._phrases(rule.unless),
+            )
             for rule in policy.amplifiers
         ]
         self.signals = {
@@ -135,6 +141,7 @@ class Lexicon:
         }
         natural = policy.text_signals["deaths"].natural_causes
         self.natural_causes = self._phrases(natural.phrases if natural else [])
+        self.suspicious = self._phrases(natural.suspicious if natural else [])
         self.natural_disaster = self._phrases(policy.scct.natural_disaster_phrases)
         self.hedges = self._phrases(policy.confidence.hedges)
         self.negators = Matcher((p, None) for p in lang.negators)
@@ -148,11 +155,12 @@ class Lexicon:
     def _vocabulary(self) -> frozenset[str]:
         matchers: list[Matcher[None]] = [self.hoax, self.negators, self.post_negators]
         matchers += [m for _, p, u in self.positives for m in (p, u)] + list(self.signals.values())
-        matchers += [m for _, a, r, u in self.amplifiers for m in (a, r, u)] + list(self.modifiers.values())
+        matchers += [m for _, a, (r, r2), u in self.amplifiers for m in (a, r, r2, u)]
+        matchers += list(self.modifiers.values())
         matchers += [m for triple in self.axes.values() for m in triple]
         matchers += [m for _, a, r, u in self.combos for m in (a, r, u)]
         matchers += [m for pair in self.wrongdoing for m in pair]
-        matchers += [self.natural_causes, self.natural_disaster, self.hedges]
+        matchers += [self.natural_causes, self.suspicious, self.natural_disaster, self.hedges]
         words = set(self.keywords.vocabulary) | self.person_first
         for matcher in matchers:
             words |= matcher.vocabulary
@@ -169,9 +177,9 @@ class Lexicon:
         signal_hits = {name: m.find(doc) for name, m in self.signals.items()}
         amplifier_hits = [
             (rule, h)
-            for rule, m, req, unless in self.amplifiers
+            for rule, m, (req, also), unless in self.amplifiers
             for h in m.find(doc)
-            if _has(req, doc, h) and not _in_sentence(unless, doc, h)
+            if _has(req, doc, h) and _has(also, doc, h) and not _in_sentence(unless, doc, h)
         ]
         modifier_hits = {name: m.find(doc) for name, m in self.modifiers.items()}
         hoax_hits = self.hoax.find(doc)
@@ -205,6 +213,7 @@ class Lexicon:
             key: list(dict.fromkeys(h.phrase for h in hits if keep(h))) for key, hits in axis_hits.items()
         }
         reading.natural_causes = natural_hits
+        reading.suspicious = [h.phrase for h in self.suspicious.find(doc)]
         reading.natural_disaster = [h.phrase for h in self.natural_disaster.find(doc)]
         reading.hedges = [h.phrase for h in self.hedges.find(doc)]
         reading.wrongdoing = self._wrongdoing(doc)

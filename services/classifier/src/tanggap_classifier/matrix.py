@@ -35,24 +35,28 @@ def score_axes(matrix: SeverityMatrix, seen: Observed, *, hoax: bool) -> list[Ax
     results = []
     for axis in AXES:
         rule = matrix.axis(axis)
-        found = (0, rule.scores[0], list[str]())
+        found: tuple[int, str, list[str]] = (0, rule.scores[0].label, [])
         if not hoax or rule.hoax_counts:
             for score in sorted(rule.scores, reverse=True):
-                triggers = _triggers(axis, score, rule.scores[score], seen)
+                triggers, label = _triggers(axis, score, rule.scores[score], seen)
                 if score and triggers:
-                    found = (score, rule.scores[score], triggers)
+                    found = (score, label, triggers)
                     break
-        score, chosen, triggers = found
-        results.append(AxisResult(axis, rule.name, score, chosen.label, chosen.level, triggers))
+        score, label, triggers = found
+        results.append(AxisResult(axis, rule.name, score, label, rule.scores[score].level, triggers))
     return results
 
 
-def _triggers(axis: AxisName, score: int, rule: AxisScore, seen: Observed) -> list[str]:
+def _triggers(axis: AxisName, score: int, rule: AxisScore, seen: Observed) -> tuple[list[str], str]:
+    """The triggers of every evidence that holds, and the label of the first that does."""
     triggers: list[str] = []
+    label: str | None = None
     for i, evidence in enumerate(rule.evidence):
-        triggers += seen.phrases.get((axis, score, i), [])
-        triggers += _observed(evidence, rule.level, seen)
-    return list(dict.fromkeys(triggers))
+        found = seen.phrases.get((axis, score, i), []) + _observed(evidence, rule.level, seen)
+        if found and label is None:
+            label = evidence.label or rule.label
+        triggers += found
+    return list(dict.fromkeys(triggers)), label or rule.label
 
 
 def _observed(evidence: Evidence, level: int, seen: Observed) -> list[str]:

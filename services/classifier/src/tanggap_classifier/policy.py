@@ -127,12 +127,16 @@ class AmplifierRule(_Strict):
     text: str = Field(min_length=1)
     phrases: list[Phrase] = Field(min_length=1)
     requires: list[Phrase] = Field(default=[], description="One of these must be in the same sentence.")
+    also_requires: list[Phrase] = Field(
+        default=[],
+        description="And one of these too, in the same sentence (an APH, an arrest word, an officer).",
+    )
     unless: list[Phrase] = Field(default=[], description="None of these may be in the same sentence.")
     level: Level
 
     @model_validator(mode="after")
     def _valid(self) -> "AmplifierRule":
-        _check_phrases([*self.phrases, *self.requires, *self.unless])
+        _check_phrases([*self.phrases, *self.requires, *self.also_requires, *self.unless])
         return self
 
 
@@ -182,10 +186,14 @@ class NaturalCauses(_Strict):
     level: Level = 2
     phrases: list[Phrase] = Field(min_length=1)
     unless: list[Category] = Field(default=[], description="Negative keywords of these keep level 3.")
+    suspicious: list[Phrase] = Field(
+        default=[],
+        description="Doubts about the cause ('kejanggalan', a family suspecting abuse) that keep level 3.",
+    )
 
     @model_validator(mode="after")
     def _valid(self) -> "NaturalCauses":
-        _check_phrases(self.phrases)
+        _check_phrases([*self.phrases, *self.suspicious])
         return self
 
 
@@ -269,6 +277,11 @@ class Evidence(_Strict):
     modifiers: list[TextModifierName] = []
     reach: list[MediaReach] = Field(default=[], description="Media reach answered or extracted.")
     spike: bool = Field(default=False, description="The intake detected a spike of negative coverage.")
+    label: str | None = Field(
+        default=None,
+        description="Shown instead of the score's label when this evidence is the first that holds "
+        "(an escape with no word on recapture has not 'recovered').",
+    )
 
     @model_validator(mode="after")
     def _valid(self) -> "Evidence":

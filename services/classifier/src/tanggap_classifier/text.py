@@ -34,6 +34,7 @@ CLAUSE_CONJUNCTIONS = frozenset({"namun", "tetapi", "tapi", "sedangkan", "sement
 
 NEGATION_WINDOW = 5  # tokens between a negator and the term it negates ("tidak ada warga binaan yang tewas")
 POST_NEGATION_WINDOW = 3  # "korban jiwa nihil", "kabar itu tidak benar"
+SENTENCE_COUNT_WINDOW = 20  # tokens between a sentence's subject count and its verb, across commas
 
 _UNITS = {
     "satu": 1,
@@ -474,13 +475,21 @@ def count_near(doc: Document, start: int, end: int, person_first: frozenset[str]
     after = doc.number_starting_at(j) if j < len(doc.tokens) and doc.same_clause(j, end - 1) else None
     if after is not None and _is_headcount(doc, after):
         return _count(doc, after, start, after.end, person_first)
-    for span in sorted(doc.numbers, key=lambda n: -n.start):
+    earlier = [n for n in sorted(doc.numbers, key=lambda n: -n.start) if n.end <= start]
+    for span in earlier:
+        if doc.same_clause(span.start, start) and _is_person_count(doc, span, person_first):
+            return _count(doc, span, span.start, end, person_first)
+    # The subject of the sentence, across the commas of a place name: "Sebanyak lima narapidana di
+    # Lapas Biaro, Bukittinggi, Sumatera Barat, pada Jumat dini hari melarikan diri".
+    for span in earlier:
+        same_sentence = doc.tokens[span.start].sentence == doc.tokens[start].sentence
         if (
-            span.end <= start
-            and doc.same_clause(span.start, start)
+            same_sentence
+            and start - span.end <= SENTENCE_COUNT_WINDOW
             and _is_person_count(doc, span, person_first)
         ):
             return _count(doc, span, span.start, end, person_first)
+        break  # only the nearest earlier count: another one between would be about something else
     return None
 
 
@@ -498,6 +507,9 @@ def _count(doc: Document, span: NumberSpan, start: int, end: int, person_first: 
 def _is_headcount(doc: Document, span: NumberSpan) -> bool:
     if span.start > 0 and doc.tokens[span.start - 1].text == "ke":  # "ke-80" is an ordinal
         return False
+    first, last = doc.tokens[span.start], doc.tokens[span.end - 1]
+    if doc.source[first.start - 1 : first.start] == "(" and doc.source[last.end : last.end + 1] == ")":
+        return False  # an age after a name: "Nova Aldiansyah (27) warga Wonogiri"
     nxt = doc.tokens[span.end].text if span.end < len(doc.tokens) else ""
     return nxt not in NOT_A_HEADCOUNT
 
