@@ -6,9 +6,12 @@ TANGGAP_HTTP_PORT, like a service, and prints the settings it was given.
 
 import io
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +28,7 @@ from tanggap_runner.config import (
 )
 from tanggap_runner.console import Console, LogFollower
 from tanggap_runner.nats import NatsServer, NatsStartError, free_port
+from tanggap_runner.signals import Interrupted, StopRequest
 from tanggap_runner.supervisor import RestartPolicy, Supervisor, describe_exit
 from tanggap_runner.system import (
     PortInUseError,
@@ -34,15 +38,21 @@ from tanggap_runner.system import (
     System,
 )
 
+from .runner_kit import RunnerProcess
+
 ROOT = Path(__file__).resolve().parents[1]
 
 STAND_IN = """
-import json, os, signal, sys
+import json, os, signal, sys, time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 if os.environ.get("STAND_IN_CRASH"):
     print("boom: cannot open the database", flush=True)
     sys.exit(3)
+if os.environ.get("STAND_IN_SLOW_START"):
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    print("starting slowly", flush=True)
+    time.sleep(600)
 
 class Health(BaseHTTPRequestHandler):
     def do_GET(self):
@@ -53,7 +63,10 @@ class Health(BaseHTTPRequestHandler):
         pass
 
 server = HTTPServer(("127.0.0.1", int(os.environ["TANGGAP_HTTP_PORT"])), Health)
-signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+if os.environ.get("STAND_IN_STUBBORN"):
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a service stuck in its shutdown
+else:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 seen = {key: value for key, value in os.environ.items() if key.startswith("TANGGAP_")}
 print("settings " + json.dumps(seen, sort_keys=True), flush=True)
 server.serve_forever()
@@ -405,3 +418,159 @@ def test_curl_example_posts_a_report_to_the_console_url() -> None:
     assert '"unit_code": "ACEH-LAPAS-BANDAACEH"' in example
     assert "Authorization" not in example
     assert "Bearer $TANGGAP_BOOTSTRAP_API_KEY" in curl_example("http://127.0.0.1:8090", with_key=True)
+
+
+# -- Ctrl-C at any moment (issue 14, item 13) --------------------------------------------------------------
+# The real runner with the real services. Bounds on the exit are liveness checks (a hang fails), not timings.
+
+EXIT_BOUND = 60.0
+
+
+@pytest.fixture
+def runners(tmp_path: Path) -> Iterator[list[RunnerProcess]]:
+    started: list[RunnerProcess] = []
+    yield started
+    for runner in started:
+        runner.cleanup()
+
+
+def start_runner(runners: list[RunnerProcess], state_dir: Path, **kwargs: object) -> RunnerProcess:
+    runner = RunnerProcess(state_dir, **kwargs)  # type: ignore[arg-type]
+    runners.append(runner)
+    return runner
+
+
+def assert_stopped_without_leftovers(runner: RunnerProcess, expected: set[int]) -> None:
+    code = runner.wait_exit(EXIT_BOUND)
+    assert code in expected, runner.output
+    assert runner.leftovers() == [], f"processes left running:\n{runner.output}"
+
+
+@pytest.mark.e2e
+def test_ctrl_c_immediately_after_start_leaves_nothing_running(
+    runners: list[RunnerProcess], tmp_path: Path
+) -> None:
+    runner = start_runner(runners, tmp_path / "state")
+    runner.interrupt()
+    # Before the interpreter reaches the runner's first line the signal's default ends it (the shell shows
+    # 130 for both); from there on the runner answers 130 itself.
+    assert_stopped_without_leftovers(runner, {130, -signal.SIGINT})
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "starting NATS JetStream",  # while NATS starts
+        "started intake",  # NATS is up, the services are being spawned
+        # every service spawned, waiting for /healthz (the intake migrating, the drafter seeding Qdrant)
+        "started notifier",
+    ],
+)
+def test_ctrl_c_during_start_up_stops_everything_with_130(
+    runners: list[RunnerProcess], tmp_path: Path, moment: str
+) -> None:
+    runner = start_runner(runners, tmp_path / "state")
+    runner.wait_for(moment)
+    runner.interrupt()
+    assert_stopped_without_leftovers(runner, {130})
+    assert (
+        "interrupted (SIGINT) while starting; everything that was started has been stopped" in runner.output
+    )
+    assert "Tanggap berjalan" not in runner.output
+
+
+@pytest.mark.e2e
+def test_ctrl_c_during_start_up_works_when_sigint_was_inherited_ignored(
+    runners: list[RunnerProcess], tmp_path: Path
+) -> None:
+    """The issue's case: the first Ctrl-C was ignored until start-up ended, only the second one worked."""
+    runner = start_runner(runners, tmp_path / "state", sigint_ignored=True)
+    runner.wait_for("started notifier")
+    runner.interrupt()
+    assert_stopped_without_leftovers(runner, {130})
+    assert "SIGINT received while starting" in runner.output
+
+
+@pytest.mark.e2e
+def test_sigterm_during_start_up_stops_everything(runners: list[RunnerProcess], tmp_path: Path) -> None:
+    runner = start_runner(runners, tmp_path / "state")
+    runner.wait_for("started classifier")
+    runner.interrupt(signal.SIGTERM)
+    assert_stopped_without_leftovers(runner, {128 + signal.SIGTERM})
+
+
+@pytest.mark.e2e
+def test_ctrl_c_once_running_stops_cleanly(runners: list[RunnerProcess], tmp_path: Path) -> None:
+    runner = start_runner(runners, tmp_path / "state")
+    runner.wait_for("Tanggap berjalan")
+    assert httpx.get(f"{runner.base_url}/healthz").is_success
+    runner.interrupt()
+    assert_stopped_without_leftovers(runner, {0})
+    assert "SIGINT received: stopping everything" in runner.output
+    assert "stopped cleanly" in runner.output
+
+
+def test_a_stop_request_interrupts_a_service_that_never_becomes_healthy(
+    stand_in: Path, tmp_path: Path
+) -> None:
+    stop = StopRequest()
+    system = stand_in_system(
+        stand_in,
+        tmp_path,
+        services=("intake", "drafter"),
+        service_env={"drafter": {"STAND_IN_SLOW_START": "1"}},
+        stop_request=stop,
+    )
+    system.startup_timeout = 600
+    threading.Timer(1.0, stop.request, args=(signal.SIGINT,)).start()
+    with pytest.raises(Interrupted) as raised:
+        system.start()
+    assert raised.value.exit_code == 130
+    assert all(process.poll() is not None for process in system.processes.values())
+    assert system.broker is not None
+    assert not system.broker.running
+
+
+def test_a_second_ctrl_c_kills_services_that_do_not_stop(stand_in: Path, tmp_path: Path) -> None:
+    stop = StopRequest()
+    system = stand_in_system(
+        stand_in,
+        tmp_path,
+        services=("intake",),
+        service_env={"intake": {"STAND_IN_STUBBORN": "1"}},
+        stop_request=stop,
+    )
+    system.grace_seconds = 600  # only the second request can end the wait
+    system.start()
+    stop.request(signal.SIGINT)
+    stopper = threading.Thread(target=system.stop)
+    stopper.start()
+    time.sleep(0.5)
+    assert stopper.is_alive(), "the stubborn service ignores SIGTERM: the stop waits"
+    stop.request(signal.SIGINT)
+    stopper.join(timeout=EXIT_BOUND)
+    assert not stopper.is_alive()
+    assert system.processes["intake"].returncode == -signal.SIGKILL
+    assert system.broker is not None
+    assert not system.broker.running
+
+
+def test_stop_request_keeps_an_ignored_sighup_and_takes_sigint_whatever_was_inherited() -> None:
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        stop = StopRequest()
+        stop.install()
+        assert signal.getsignal(signal.SIGHUP) == signal.SIG_IGN, "nohup asked for it"
+        signal.raise_signal(signal.SIGINT)
+        assert stop.requested.is_set()
+        assert stop.name == "SIGINT"
+        assert not stop.forced.is_set()
+        signal.raise_signal(signal.SIGTERM)
+        assert stop.forced.is_set(), "a second signal escalates"
+        assert stop.name == "SIGINT", "the first one is the one reported"
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
