@@ -90,7 +90,12 @@ def count_at(toks: list[Tok], i: int) -> Count | None:
     return _qualified(base, qualifier, i) if qualifier else base
 
 
+_QUALIFIER_FIRST = frozenset(key[0] for key, _ in _QUALIFIERS)
+
+
 def _qualifier_at(toks: list[Tok], i: int) -> tuple[str | None, int]:
+    if i >= len(toks) or toks[i].low not in _QUALIFIER_FIRST:
+        return None, i  # most words: one set look-up, not eleven comparisons
     for key, kind in _QUALIFIERS:
         j = i + len(key)
         same = j < len(toks) and all(toks[i + n].low == word for n, word in enumerate(key))

@@ -54,6 +54,7 @@ _EVENT_ROOTS = {
     "kabur": "kabur",
     "bobol": "bobol",
 }
+_ROOT_PIECES = re.compile("|".join(sorted(set(_EVENT_ROOTS.values()))))
 _ROLE_OF_COUNT: dict[str, FactRole] = {
     "inmates": "warga_binaan",
     "children": "anak",
@@ -129,7 +130,7 @@ def _by_root(toks: list[Tok], found: list[Candidate]) -> list[Candidate]:
     covered = [(c.start, c.end) for c in found if c.kind == "what"]
     out: list[Candidate] = []
     for tok in toks:
-        if not any(piece in tok.low for piece in _EVENT_ROOTS.values()):
+        if _ROOT_PIECES.search(tok.low) is None:
             continue
         if (tok.start, tok.end) in taken or any(s <= tok.start and tok.end <= e for s, e in covered):
             continue
