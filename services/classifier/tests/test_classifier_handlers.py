@@ -97,6 +97,9 @@ async def test_report_received_is_classified_once_even_when_published_twice(
             r.code for r in classified.reasons
         }
         assert classified.deadlines["holding_statement"] > 0
+        assert [r.report_id for r in classified.readings] == [event.report.report_id]
+        read = {(f.kind, f.value) for f in classified.readings[0].facts}
+        assert {("when", "Minggu malam"), ("casualty", "Seorang warga binaan tewas")} <= read
         assert classified.policy_version == load_policy().version
         async with runtime.sessions() as session:
             applied = await session.scalar(
