@@ -54,6 +54,8 @@ test: install lint typecheck browser ## lint, type-check and run the whole test 
 eval: install ## classification accuracy (labelled cases) and library retrieval recall
 	@echo "==> python -m tanggap_classifier.eval"
 	@$(VENV)/bin/python -m tanggap_classifier.eval
+	@echo "==> python -m tanggap_classifier.reading_eval"
+	@$(VENV)/bin/python -m tanggap_classifier.reading_eval
 	@echo "==> python -m tanggap_drafter.eval"
 	@$(VENV)/bin/python -m tanggap_drafter.eval
 
