@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 Stemmer = Callable[[str], str]
@@ -27,6 +27,7 @@ _TOKEN_RE = re.compile(
     r"|(?P<sent>[.!?\n]+)"
     r"|(?P<clause>[,;()\[\]\u2013\u2014]|\s-\s)"
 )
+_LINK_RE = re.compile(r"(?:https?://|www\.)\S+")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 
 # A new clause starts at these conjunctions: negation and counts do not reach across them.
@@ -148,6 +149,10 @@ class Document:
     numbers: list[NumberSpan] = field(default_factory=list)
     stems: list[str] = field(default_factory=list)
     inflected: list[bool] = field(default_factory=list)  # the word may match a phrase by its root
+    # Hits of each matcher in this document, found once: a two-part phrase looks for its partner in
+    # every sentence, which was quadratic in a 20,000-character report.
+    # Keyed by id, holding the matcher itself so that the id cannot be reused while the document lives.
+    found: dict[int, tuple[Any, list[Any]]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self._by_end = {n.end: n for n in self.numbers}
@@ -194,8 +199,15 @@ def read(
 def _tokenise(source: str, vocabulary: frozenset[str]) -> list[Token]:
     tokens: list[Token] = []
     sentence = clause = 0
+    links = [(m.start(), m.end()) for m in _LINK_RE.finditer(source)]
+    link: tuple[int, int] | None = None
     for m in _TOKEN_RE.finditer(source):
         kind = m.lastgroup
+        inside = next((span for span in links if span[0] <= m.start() < span[1]), None)
+        if inside != link:  # a link is a sentence of its own
+            sentence, clause, link = sentence + 1, clause + 1, inside
+        if inside is not None and kind in ("num", "time", "sent", "clause"):
+            continue  # the words of a link's slug still count, its numbers ("/2025/11/") never do
         if kind == "sent":
             sentence, clause = sentence + 1, clause + 1
             continue
@@ -368,6 +380,16 @@ class Matcher(Generic[T]):
         return {roots: boxed for options in self._roots.values() for roots, boxed in options}
 
     def find(self, doc: Document) -> list[Hit[T]]:
+        """The hits in `doc`, computed once per document (callers must not change the list)."""
+        entry = doc.found.get(id(self))
+        if entry is not None and entry[0] is self:
+            hits: list[Hit[T]] = entry[1]
+            return hits
+        hits = self._find(doc)
+        doc.found[id(self)] = (self, hits)
+        return hits
+
+    def _find(self, doc: Document) -> list[Hit[T]]:
         hits: list[Hit[T]] = []
         words = [t.text for t in doc.tokens]
         i = 0
