@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import ipaddress
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -19,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tanggap_intake import accounts, feeds, migrate, readmodel, telegram
 from tanggap_intake.access import Principal, PrincipalKind
 from tanggap_intake.api import router
+from tanggap_intake.auth import client_address
 from tanggap_intake.console import pages
 from tanggap_intake.console.common import STATIC_DIR, CsrfFailed, LoginRequired, render
 from tanggap_intake.errors import IntakeError
@@ -90,6 +92,7 @@ def create_app(settings: IntakeSettings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(InternalPaths)
     app.add_middleware(ConsoleHeaders)
     return app
 
@@ -202,7 +205,13 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 class BodySizeLimit:
-    """Refuse bodies over `max_bytes` with 413, whether or not Content-Length is declared."""
+    """Read the whole body (at most `max_bytes`) before the application sees the request, and answer 413
+    otherwise, declared (Content-Length, answered before any byte is read) or not (chunked).
+
+    Reading it first is what makes a chunked body over the limit a 413: an error raised from inside the
+    application's receive() reaches FastAPI's body parser, which answers 400 "error parsing the body".
+    The body's deadline is the HTTP edge's (tanggap_shared.edge): a client gone quiet gets 408 there.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -212,40 +221,115 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
+        headers = [(name.lower(), value) for name, value in scope.get("headers") or []]
+        names = {name for name, _ in headers}
+        if b"transfer-encoding" in names and b"content-length" in names:
+            # Two framings of one body: a proxy and this server could each read a different request
+            # (request smuggling). RFC 9112 6.3: treat it as an error and close.
+            await _refuse(send, 400, "A request may not carry both Content-Length and Transfer-Encoding.")
+            return
+        declared = dict(headers).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._too_large(send)
             return
-        received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.max_bytes:
-                raise _TooLarge
-            return message
-
         try:
-            await self.app(scope, limited_receive, send)
+            body = await self._read_body(receive)
         except _TooLarge:
             await self._too_large(send)
+            return
+        if body is None:
+            return  # the client left (or the edge timed it out) before its body was complete
+        await self.app(scope, _replay(body, receive), send)
+
+    async def _read_body(self, receive: Receive) -> bytes | None:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise _TooLarge
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
 
     async def _too_large(self, send: Send) -> None:
         log.info("intake.refused", reason="body_too_large", limit=self.max_bytes)
-        response = JSONResponse(
-            {"message": f"The request body is larger than {self.max_bytes} bytes.", "detail": []},
-            status_code=413,
-        )
-        await response({"type": "http"}, _no_receive, send)
+        await _refuse(send, 413, f"The request body is larger than {self.max_bytes} bytes.")
 
 
 class _TooLarge(Exception):
     pass
 
 
+async def _refuse(send: Send, status: int, message: str) -> None:
+    """An answer before the body was read: the connection closes after it (the edge lets the client read it
+    while it is still sending)."""
+    if status != 413:
+        log.info("intake.refused", reason="framing", status=status)
+    response = JSONResponse(
+        {"message": message, "detail": []}, status_code=status, headers={"connection": "close"}
+    )
+    await response({"type": "http"}, _no_receive, send)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """The body already read, as one message; then the real receive (which reports a disconnect)."""
+    pending = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def replayed() -> Message:
+        if pending:
+            return pending.pop()
+        return await receive()
+
+    return replayed
+
+
 async def _no_receive() -> Message:
     return {"type": "http.disconnect"}
+
+
+DOC_PATHS = ("/docs", "/redoc", "/openapi.json")
+
+
+class InternalPaths:
+    """/metrics and the API documentation only for callers from TANGGAP_METRICS_FROM / TANGGAP_DOCS_FROM:
+    on a shared install they tell strangers the whole API and the system's load. Others get a 404, as for
+    a path that does not exist."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        allowed = self._networks(scope, path)
+        if allowed is None or _from(Request(scope), allowed):
+            await self.app(scope, receive, send)
+            return
+        log.info("intake.refused", reason="internal_path", path=path)
+        response = JSONResponse({"message": "Not Found", "detail": []}, status_code=404)
+        await response(scope, receive, send)
+
+    @staticmethod
+    def _networks(scope: Scope, path: str) -> str | None:
+        settings: IntakeSettings = scope["app"].state.settings
+        if path == "/metrics":
+            return settings.metrics_from
+        if path in DOC_PATHS or path.startswith("/docs/"):
+            return settings.docs_from
+        return None
+
+
+def _from(request: Request, networks: str) -> bool:
+    try:
+        address = ipaddress.ip_address(client_address(request))
+    except ValueError:
+        return False
+    parts = [n.strip() for n in networks.split(",") if n.strip()]
+    return any(address in ipaddress.ip_network(n, strict=False) for n in parts)
 
 
 # Console pages: no framing, scripts and styles only from this site, no referrer leaking incident ids.
