@@ -160,6 +160,13 @@ class Document:
         if not self.stems:
             self.stems = [t.text for t in self.tokens]
             self.inflected = [False] * len(self.tokens)
+        self.words = [t.text for t in self.tokens]
+        # Where each word and each root occurs: a matcher only looks where one of its phrases can start.
+        self.word_at: dict[str, list[int]] = {}
+        self.stem_at: dict[str, list[int]] = {}
+        for i, (word, root) in enumerate(zip(self.words, self.stems, strict=True)):
+            self.word_at.setdefault(word, []).append(i)
+            self.stem_at.setdefault(root, []).append(i)
 
     def surface(self, start: int, end: int) -> str:
         """The text of tokens [start, end) as written (lower-case)."""
@@ -348,6 +355,8 @@ class Matcher(Generic[T]):
         for options in self._table.values():
             options.sort(key=lambda option: -len(option[0]))
         self._roots = self._root_table(stemmer) if stemmer else {}
+        self._firsts = frozenset(self._table)
+        self._root_firsts = frozenset(self._roots)
 
     def _add(self, tokens: tuple[str, ...], boxed: tuple[T] | None) -> None:
         options = self._table.setdefault(tokens[0], [])
@@ -390,18 +399,26 @@ class Matcher(Generic[T]):
         return hits
 
     def _find(self, doc: Document) -> list[Hit[T]]:
+        # Left to right over the positions where a phrase of this matcher can start (a word or a root
+        # it knows), the same as trying every token, without the tokens that cannot start one.
+        starts: set[int] = set()
+        for word in self._firsts & doc.word_at.keys():
+            starts.update(doc.word_at[word])
+        for root in self._root_firsts & doc.stem_at.keys():
+            starts.update(doc.stem_at[root])
         hits: list[Hit[T]] = []
-        words = [t.text for t in doc.tokens]
-        i = 0
-        while i < len(words):
+        words = doc.words
+        taken = 0  # tokens before this are inside an earlier hit or exclusion
+        for i in sorted(starts):
+            if i < taken:
+                continue
             found = self._match_at(doc, words, i) or self._root_match_at(doc, words, i)
             if found is None:
-                i += 1
                 continue
             end = i + len(found[0])
             if found[1] is not None:
                 hits.append(Hit(i, end, doc.surface(i, end), found[1][0]))
-            i = end
+            taken = end
         return hits
 
     def _match_at(
