@@ -18,6 +18,7 @@ from opentelemetry.sdk.trace.export import SpanExporter
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tanggap_shared.db import create_schema, make_engine, make_session_factory
+from tanggap_shared.edge import EdgeLimits, edge_protocol
 from tanggap_shared.logging import configure_logging
 from tanggap_shared.messaging import DLQ_STREAM_NAME, OutboxRelay, make_broker, prepare_broker
 from tanggap_shared.metrics import DEAD_LETTER_DEPTH, OUTBOX_PENDING, render
@@ -150,11 +151,16 @@ def _metrics_route(runtime: Runtime) -> Any:
 
 
 def serve(app: object, settings: ServiceSettings) -> None:
-    """Run an ASGI app with uvicorn on the service's host and port, our logging untouched."""
+    """Run an ASGI app with uvicorn on the service's host and port, our logging untouched, with deadlines for
+    a request's headers and body (tanggap_shared.edge)."""
+    limits = EdgeLimits(
+        header_seconds=settings.http_header_timeout_seconds, body_seconds=settings.http_body_timeout_seconds
+    )
     uvicorn.run(
         app,  # type: ignore[arg-type]
         host=settings.http_host,
         port=settings.http_port,
+        http=edge_protocol(limits),
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=20,

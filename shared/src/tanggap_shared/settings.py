@@ -25,6 +25,17 @@ class ServiceSettings(BaseSettings):
     )
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
+    http_header_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="A client must send a request's headers within this time (else 408 and the connection "
+        "is closed); also how long an idle new connection may stay open.",
+    )
+    http_body_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="A client must send a whole request body within this time (else 408).",
+    )
     log_level: str = "INFO"
     log_json: bool | None = Field(default=None, description="JSON logs; default: JSON unless on a terminal.")
     max_deliveries: int = Field(default=5, ge=1, description="Attempts before a message is dead-lettered.")

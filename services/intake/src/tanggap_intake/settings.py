@@ -9,12 +9,14 @@ from pydantic import Field, SecretStr, field_validator
 from tanggap_shared.settings import ServiceSettings
 
 PACKAGE_DIR = Path(__file__).parent
+# Only this machine by default: `make up` keeps its docs, a shared install shows them to no one outside.
+LOOPBACK = "127.0.0.0/8,::1"
 
 
 class IntakeSettings(ServiceSettings):
     service_name: ClassVar[str] = "intake"
 
-    @field_validator("trusted_proxies")
+    @field_validator("trusted_proxies", "docs_from", "metrics_from")
     @classmethod
     def _proxies_are_networks(cls, value: str) -> str:
         # A typo here would silently trust nobody (or the wrong host): refuse to start instead.
@@ -37,6 +39,15 @@ class IntakeSettings(ServiceSettings):
         default="",
         description="Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For is "
         "believed (e.g. 127.0.0.1 or 10.0.0.0/24). Default none: the connecting address is the caller.",
+    )
+    docs_from: str = Field(
+        default=LOOPBACK,
+        description="Networks whose callers may read /docs, /redoc and /openapi.json (the caller as "
+        "TANGGAP_TRUSTED_PROXIES resolves it); '' nobody, '0.0.0.0/0,::/0' everyone. Others get 404.",
+    )
+    metrics_from: str = Field(
+        default=LOOPBACK,
+        description="Networks whose callers may read /metrics (e.g. the Prometheus host); others get 404.",
     )
     login_max_failures_per_address: int = Field(
         default=100,
