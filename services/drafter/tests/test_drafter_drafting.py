@@ -51,7 +51,9 @@ async def test_riot_with_death_drafts_use_only_event_facts(
     for kind in (DraftKind.HOLDING_STATEMENT, DraftKind.PRESS_RELEASE):
         assert "AS" in drafts[kind].text  # the initials stand in for the name
         assert "Warga Binaan" in drafts[kind].text
-        assert "Palopo, [tanggal]" in drafts[kind].text  # the dateline city
+        # The dateline city and today's date in the unit's time zone (Palopo: WITA).
+        assert re.search(r"^Palopo, \d{1,2} [A-Z][a-z]+ \d{4}", drafts[kind].text, re.MULTILINE)
+        assert "[tanggal]" not in drafts[kind].text
         assert "1 orang meninggal dunia" in drafts[kind].text
         assert "3 orang mengalami luka-luka" in drafts[kind].text
         assert drafts[kind].sources
@@ -63,23 +65,24 @@ async def test_unknown_items_are_visible_placeholders(
     drafts = await _drafts(store, make_incident())
     holding = drafts[DraftKind.HOLDING_STATEMENT].text
     release = drafts[DraftKind.PRESS_RELEASE].text
-    assert "[tanggal]" in holding
-    assert "[nama juru bicara]" in holding
+    # Without a crisis team on file, who fills the spokesperson says so; one placeholder per person.
+    assert "[diisi Humas UPT: nama dan jabatan juru bicara]" in holding
     for placeholder in (
-        "[nama Kepala UPT]",
-        "[jabatan]",
-        "[nomor telepon narahubung]",
-        "[nomor siaran pers]",
+        "[diisi Humas UPT: nama dan jabatan juru bicara]",
+        "[diisi Humas UPT: nama dan jabatan narahubung]",
+        "[diisi Humas UPT: nomor telepon narahubung]",
+        "[diisi Humas UPT: nomor siaran pers]",
     ):
         assert placeholder in release
+    assert "[jabatan]" not in release
     placeholders = {f.excerpt for f in drafts[DraftKind.PRESS_RELEASE].findings if f.code == "placeholder"}
-    assert "[nomor siaran pers]" in placeholders
+    assert "[diisi Humas UPT: nomor siaran pers]" in placeholders
 
 
 async def test_unknown_time_is_a_placeholder(store: KeyMessageStore, make_incident: IncidentFactory) -> None:
     event = make_incident(facts=Facts(what=Fact(value="kericuhan di ruang kunjungan", verified=True)))
     release = (await _drafts(store, event))[DraftKind.PRESS_RELEASE].text
-    assert "[waktu kejadian]" in release
+    assert "[diisi Humas UPT: waktu kejadian yang sudah diverifikasi]" in release
 
 
 async def test_holding_statement_keeps_its_word_budget(
@@ -99,8 +102,8 @@ async def test_press_release_has_every_part(store: KeyMessageStore, make_inciden
     assert lines[0].startswith("KEMENTERIAN")
     assert "SIARAN PERS" in lines
     assert "Untuk disiarkan segera" in lines
-    assert any(line.startswith("Palopo, [tanggal] – ") for line in lines)
-    assert "[nama Kepala UPT]" in text
+    assert any(re.match(r"Palopo, \d{1,2} [A-Z][a-z]+ \d{4} – ", line) for line in lines)
+    assert "[diisi Humas UPT: nama dan jabatan juru bicara]" in text
     assert "“" in text
     assert "Tentang Pemasyarakatan" in lines
     assert "Narahubung" in lines

@@ -85,7 +85,9 @@ async def test_retrieval_keeps_the_incident_categories_in_order(store: KeyMessag
     # Mostly the words of an unrest item: still the incident's own categories come first, in order.
     query = "keselamatan Warga Binaan petugas masyarakat sekitar prosedur pengamanan pelarian kekerasan"
     found = await store.search(query, [Category.ESCAPE, Category.VIOLENCE], kinds=["key_message"], limit=3)
-    assert [r.item.category for r in found] == [Category.ESCAPE, Category.VIOLENCE]
+    assert [r.item.category for r in found][:2] == [Category.ESCAPE, Category.VIOLENCE]
+    # The third is an item marked generic, never a third category's message.
+    assert [r.item.applies for r in found] == ["category", "category", "generic"]
     assert found[0].ref().id == found[0].item.id
     assert all(r.item.kind == "key_message" for r in found)
 
@@ -106,7 +108,10 @@ async def test_stemming_finds_other_word_forms(store: KeyMessageStore) -> None:
 
 async def test_category_items_are_found_even_without_a_shared_word(store: KeyMessageStore) -> None:
     found = await store.search("zzz qqq", [Category.RIGHTS], kinds=["key_message"], limit=2)
-    assert [r.item.category for r in found] == [Category.RIGHTS]
+    assert [(r.item.category, r.item.applies) for r in found] == [
+        (Category.RIGHTS, "category"),
+        (Category.ROUTINE, "generic"),
+    ]
     found = await store.search("zzz qqq", [Category.RIGHTS], limit=2)
     assert [r.item.category for r in found] == [Category.RIGHTS, Category.RIGHTS]
 
@@ -116,12 +121,15 @@ async def test_falls_back_to_other_categories_when_the_category_has_nothing(
     tmp_path: Path, engine: str
 ) -> None:
     store = KeyMessageStore(_target(tmp_path, engine))
-    await store.open([i for i in load_starter() if i.category != Category.DRUGS])
+    items = [i for i in load_starter() if i.category != Category.DRUGS and i.applies != "generic"]
+    await store.open(items)
     try:
         found = await store.search("peredaran narkoba halinar", [Category.DRUGS], limit=3)
         assert found
         assert all(r.item.category != Category.DRUGS for r in found)
         assert any("HALINAR" in r.item.text for r in found)
+        # A strict search (every public draft's) never borrows another category's message.
+        assert await store.search("peredaran narkoba halinar", [Category.DRUGS], limit=3, strict=True) == []
     finally:
         await store.close()
 

@@ -57,6 +57,8 @@ _CHILD_IDENTIFIERS = re.compile(
     r"pesantren|siswa|pelajar|murid|orang\s*tua|orangtua|ayah(?:nya)?|ibu(?:nya)?|kakak(?:nya)?|"
     r"adik(?:nya)?|anak\s+(?:dari|kandung|pasangan))\b"
 )
+# A sentence ends at . ! ? or a line break, but not at the dot of a clock time or a decimal ("03.00").
+_SENTENCE = re.compile(r"(?:[^.!?\n]|(?<=\d)\.(?=\d))+[.!?]?")
 _AGE_IN_BRACKETS = re.compile(r"\(\d{1,2}\)")
 _LETTER_HEADING = re.compile(r"(?m)^[A-Z][.:](?=\s)")
 _INITIALS = re.compile(r"\b(?:[A-Z]\.){1,3}(?=\s|$|,)|\b[A-Z]{1,3}\b")
@@ -353,6 +355,15 @@ def check_dates(text: str, known: str) -> list[Finding]:
 
 
 @cache
+def _static_text() -> str:
+    """What the drafter itself writes: templates, phrases and its authored labels, as one text."""
+    root = resources.files("tanggap_drafter")
+    return "\n".join(
+        [static_template_text(), root.joinpath("phrases.yaml").read_text(encoding="utf-8"), *authored_texts()]
+    )
+
+
+@cache
 def _static_vocabulary() -> frozenset[str]:
     """Capitalised words the drafter itself writes (templates, phrases, plan) or institutions' names."""
     root = resources.files("tanggap_drafter")
@@ -505,7 +516,7 @@ def _sentences(text: str) -> list[tuple[int, int, bool]]:
         bullet = stripped.startswith(("-", "•"))
         if not bullet:
             heading_hedged = bool(HEDGE.search(line)) and stripped.endswith(":")
-        for m in re.finditer(r"[^.!?\n]+[.!?]?", line):
+        for m in _SENTENCE.finditer(line):
             hedged = bool(HEDGE.search(m.group(0))) or (bullet and heading_hedged)
             out.append((offset + m.start(), offset + m.end(), hedged))
         offset += len(line)
@@ -513,13 +524,17 @@ def _sentences(text: str) -> list[tuple[int, int, bool]]:
 
 
 def check_unverified(subject: CheckSubject) -> list[Finding]:
-    """A fact marked not verified may appear only in a hedged sentence."""
+    """A fact marked not verified may appear only in a hedged sentence.
+
+    A fact worded like Tanggap's own approved text ("melarikan diri" in a key message) is not
+    recognisable as the report's claim, so only its distinctive wordings are looked for."""
     text = subject.text
     lowered = text.lower()
     findings: list[Finding] = []
     sentences = _sentences(text)
+    approved = "\n".join([_static_text(), *subject.vocabulary]).lower()
     for fact in dict.fromkeys(f.strip().rstrip(".") for f in subject.unverified):
-        if len(fact) < 8:
+        if len(fact) < 8 or fact.lower() in approved:
             continue
         start = lowered.find(fact.lower())
         while start >= 0:

@@ -6,12 +6,13 @@ slow model costs at most the deadline before the template drafts go out.
 """
 
 import asyncio
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import structlog
 
-from tanggap_drafter.context import KIND_LABELS
+from tanggap_drafter.context import INTERNAL_KINDS, KIND_LABELS
 from tanggap_drafter.drafting import (
     Draft,
     Extra,
@@ -23,6 +24,7 @@ from tanggap_drafter.drafting import (
     query_text,
 )
 from tanggap_drafter.items import KEY_MESSAGE
+from tanggap_drafter.known import Team
 from tanggap_drafter.llm import LlmDrafter, LlmRequest
 from tanggap_drafter.render import collapse_blank_lines
 from tanggap_drafter.store import KeyMessageStore, QueryVectors, Retrieved, Reuse, Scope
@@ -60,10 +62,10 @@ class Composer:
     async def material(self, event: IncidentClassified, kinds: Sequence[DraftKind]) -> Material:
         """Key messages for the incident, and stock passages (and examples, for the LLM) per kind."""
         query = await self._store.vectors(query_text(event))
-        categories = categories_of(event)
         scope = Scope(unit=event.unit.code, region=event.unit.region)
+        # Key messages feed public drafts: the incident's own category or generic ones, nothing else.
         messages = await self._store.search(
-            query, categories, kinds=[KEY_MESSAGE], scope=scope, limit=self._top_k
+            query, [event.category], kinds=[KEY_MESSAGE], scope=scope, limit=self._top_k, strict=True
         )
         stock: dict[DraftKind, list[Retrieved]] = {}
         examples: dict[DraftKind, list[Retrieved]] = {}
@@ -82,8 +84,12 @@ class Composer:
         limit: int,
         scope: Scope,
     ) -> list[Retrieved]:
+        public = kind not in INTERNAL_KINDS
+        # A public kind only on its incident's category (or generic items); an internal one may also
+        # use the secondary categories' items.
+        categories = [event.category] if public else categories_of(event)
         return await self._store.search(
-            query, categories_of(event), kinds=[kind.value], reuse=reuse, scope=scope, limit=limit
+            query, categories, kinds=[kind.value], reuse=reuse, scope=scope, limit=limit, strict=public
         )
 
     @property
@@ -95,10 +101,12 @@ class Composer:
         event: IncidentClassified,
         kinds: Sequence[DraftKind],
         extras: Mapping[DraftKind, Extra] | None = None,
+        team: Team | None = None,
     ) -> tuple[list[Draft], Material | None]:
         """Checked template drafts, and the material an LLM would improve them with."""
         if not kinds:
             return [], None
+        extras = with_team(kinds, extras, team)
         material = await self.material(event, kinds)
         # Rendering and checking is CPU work (stemming, regexes); off the event loop.
         return await asyncio.to_thread(compose_drafts, event, material, kinds, extras), material
@@ -109,11 +117,13 @@ class Composer:
         material: Material | None,
         templates: list[Draft],
         extras: Mapping[DraftKind, Extra] | None = None,
+        team: Team | None = None,
     ) -> list[Draft]:
         """The LLM's versions of the templates that it managed before the deadline (checked too)."""
         if self._llm is None or material is None or not templates:
             return []
-        improved = await self._improve(event, material, templates, extras or {})
+        kinds = [d.kind for d in templates]
+        improved = await self._improve(event, material, templates, with_team(kinds, extras, team))
         return [d for d in improved if d.method == "llm"]
 
     async def drafts(
@@ -121,12 +131,14 @@ class Composer:
         event: IncidentClassified,
         kinds: Sequence[DraftKind],
         extras: Mapping[DraftKind, Extra] | None = None,
+        team: Team | None = None,
     ) -> list[Draft]:
         """One draft per kind: the LLM's where it answered in time, else the template."""
+        extras = with_team(kinds, extras, team)
         templates, material = await self.templates(event, kinds, extras)
         if self._llm is None or material is None:
             return templates
-        return await self._improve(event, material, templates, extras or {})
+        return await self._improve(event, material, templates, extras)
 
     async def _improve(
         self,
@@ -161,6 +173,19 @@ class Composer:
         return list(await asyncio.gather(*(improve(d) for d in drafts)))
 
 
+def with_team(
+    kinds: Sequence[DraftKind], extras: Mapping[DraftKind, Extra] | None, team: Team | None
+) -> dict[DraftKind, Extra]:
+    """Every kind's Extra, carrying the crisis team when one is known (a kind's own team stands)."""
+    out = dict(extras or {})
+    if team is None:
+        return out
+    for kind in kinds:
+        extra = out.get(kind, Extra())
+        out[kind] = extra if extra.team is not None else dataclasses.replace(extra, team=team)
+    return out
+
+
 def _used(template: Draft, material: Material) -> list[Retrieved]:
     """The library items behind a template draft, by the ids it cites."""
     by_id = {r.item.id: r for r in [*material.messages, *(r for rs in material.stock.values() for r in rs)]}
@@ -174,7 +199,7 @@ def _request(
     examples: list[Retrieved],
     extra: Extra,
 ) -> LlmRequest:
-    ctx = context_for(event, template.kind)
+    ctx = context_for(event, template.kind, extra.team)
     return LlmRequest(
         kind=template.kind,
         kind_label=KIND_LABELS[template.kind],

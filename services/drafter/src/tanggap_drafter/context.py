@@ -13,12 +13,14 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from tanggap_drafter.patterns import SECURITY
+from tanggap_drafter.facts import FACT_LABELS, AmountItem, FactItem, gather_amounts, gather_facts
+from tanggap_drafter.known import HUMAS, Known, Team, fill, known_for
 from tanggap_drafter.plan import load_plan
 from tanggap_drafter.vocabulary import WORDING
-from tanggap_drafter.wording import clean_fact
 from tanggap_shared.contracts import Category, DraftKind
-from tanggap_shared.events import Fact, IncidentClassified, UnitRef
+from tanggap_shared.events import IncidentClassified
+
+__all__ = ["FACT_LABELS", "AmountItem", "DraftContext", "FactItem", "build_context", "involves_children"]
 
 Audience = Literal["public", "internal"]
 # Drafts that stay inside the organisation; they may carry operational detail the public ones may not.
@@ -111,43 +113,6 @@ def phrases_for(category: Category) -> CategoryPhrases:
     )
 
 
-# Order and labels of the 5W+1H items as they appear in a kronologi.
-FACT_LABELS: dict[str, str] = {
-    "what": "Peristiwa",
-    "when": "Waktu",
-    "where": "Lokasi",
-    "who": "Pihak yang terlibat",
-    "how": "Kronologi singkat",
-    "why": "Penyebab",
-}
-# A running sentence about "kejadian tersebut"; the cause and the method are left to the press release's
-# kronologi (no speculation on causes, no operational detail in a holding statement).
-_CLAUSE_PREFIX = {"what": "berupa ", "when": "terjadi pada ", "where": "berlokasi di ", "who": "melibatkan "}
-_LOWER_FIRST = frozenset({"what", "how"})
-
-
-@dataclass(frozen=True)
-class FactItem:
-    key: str
-    label: str
-    text: str
-    verified: bool
-    sensitive: bool = False
-
-    @property
-    def clause(self) -> str | None:
-        """The fact as a clause about "kejadian tersebut", or None for facts that never go in one."""
-        prefix = _CLAUSE_PREFIX.get(self.key)
-        if prefix is None:
-            return None
-        return prefix + (_lower_first(self.text) if self.key in _LOWER_FIRST else self.text)
-
-    @property
-    def phrase(self) -> str:
-        """The fact as it continues a sentence ("... membenarkan telah terjadi <phrase>")."""
-        return _lower_first(self.text) if self.key in _LOWER_FIRST else self.text
-
-
 @dataclass(frozen=True)
 class DraftContext:
     """Everything a template may use; every string in it is already fit to publish."""
@@ -165,6 +130,8 @@ class DraftContext:
     children: bool
     officers: bool
     video: bool
+    known: Known
+    amounts: list[AmountItem] = field(default_factory=list)
     level: int = 2
     audience: Audience = "public"
     withheld: list[str] = field(default_factory=list)
@@ -222,18 +189,20 @@ class DraftContext:
 
     @property
     def when_text(self) -> str:
+        """The time for a lead that carries verified facts only; else who must fill it."""
         when = self.fact("when")
-        return when.text if when is not None and when.verified else "[waktu kejadian]"
+        if when is not None and when.verified:
+            return when.text
+        return fill(HUMAS, "waktu kejadian yang sudah diverifikasi")
 
+    @property
+    def confirmed_amounts(self) -> list[str]:
+        """Impact answers and amounts a person confirmed, in the report's words."""
+        return [*self.impact, *(a.text for a in self.amounts if a.verified)]
 
-def _lower_first(text: str) -> str:
-    if len(text) > 1 and text[0].isupper() and text[1].islower():
-        return text[0].lower() + text[1:]
-    return text
-
-
-def _known_place_words(unit: UnitRef) -> list[str]:
-    return [unit.name, unit.city, unit.region_name]
+    @property
+    def hedged_amounts(self) -> list[str]:
+        return [a.text for a in self.amounts if not a.verified]
 
 
 def involves_children(event: IncidentClassified) -> bool:
@@ -241,21 +210,6 @@ def involves_children(event: IncidentClassified) -> bool:
     unit = event.unit
     lpka = unit.type.upper() == "LPKA" or "LPKA" in unit.name.upper() or "LPKA" in unit.code.upper()
     return bool(event.report.impact.children_involved) or lpka
-
-
-def _facts(event: IncidentClassified, children: bool) -> list[FactItem]:
-    known = _known_place_words(event.unit)
-    items: list[FactItem] = []
-    for key, label in FACT_LABELS.items():
-        fact: Fact | None = getattr(event.report.facts, key)
-        if fact is None or not fact.value.strip():
-            continue
-        if key == "who" and children:
-            # PPRA / UU SPPA Pasal 19: nothing that identifies an Anak, not even initials.
-            continue
-        text = clean_fact(fact.value, known)
-        items.append(FactItem(key, label, text, fact.verified, sensitive=bool(SECURITY.search(text))))
-    return items
 
 
 def _count(n: int, some: str, none: str) -> str:
@@ -275,41 +229,56 @@ def _impact(event: IncidentClassified) -> list[str]:
     return parts
 
 
-def _unknowns(event: IncidentClassified, facts: list[FactItem]) -> list[str]:
-    verified = {f.key for f in facts if f.verified}
+def _counted_by_impact(event: IncidentClassified) -> set[str]:
     impact = event.report.impact
+    pairs = (("deaths", impact.deaths), ("injuries", impact.injuries), ("escapees", impact.escapees))
+    return {name for name, value in pairs if value is not None}
+
+
+def _unknowns(event: IncidentClassified, facts: list[FactItem], amounts: list[AmountItem]) -> list[str]:
+    """What nobody has said yet; an item the report gives, even unverified, is hedged instead."""
+    said = {f.key for f in facts}
+    verified = {f.key for f in facts if f.verified}
+    counted = _counted_by_impact(event) | {a.counted for a in amounts}
     unknown: list[str] = []
-    if "when" not in verified:
+    if "when" not in said:
         unknown.append("waktu pasti kejadian")
     if "how" not in verified:
         unknown.append("rincian kronologi")
     if "why" not in verified:
         unknown.append("penyebab kejadian")
-    if impact.deaths is None and impact.injuries is None:
+    if event.category == Category.ESCAPE and "escapees" not in counted:
+        unknown.append("jumlah Warga Binaan yang melarikan diri")
+    elif event.category != Category.ESCAPE and not counted & {"deaths", "injuries"}:
         unknown.append("jumlah korban")
     return unknown
 
 
-def build_context(event: IncidentClassified, audience: Audience = "public") -> DraftContext:
+def build_context(
+    event: IncidentClassified, audience: Audience = "public", team: Team | None = None
+) -> DraftContext:
     """Gather what the drafts of this incident may say; public drafts leave security detail out."""
     impact = event.report.impact
     children = involves_children(event)
-    every_fact = _facts(event, children)
+    every_fact = gather_facts(event, children)
     facts = every_fact if audience == "internal" else [f for f in every_fact if not f.sensitive]
+    amounts = gather_amounts(event, children, _counted_by_impact(event))
     plan = load_plan()
     links = [link.strip() for link in event.report.links if link.strip()]
     wording = WORDING[event.category]
     categories = {event.category, *event.secondary_categories}
     return DraftContext(
         unit_name=event.unit.name,
-        city=event.unit.city or "[kota]",
+        city=event.unit.city or fill(HUMAS, "kota"),
         region_name=event.unit.region_name or "[Kantor Wilayah Direktorat Jenderal Pemasyarakatan]",
         category=event.category,
         category_label=wording.label,
         category_title=wording.title,
         facts=facts,
         impact=_impact(event),
-        unknowns=_unknowns(event, facts),
+        unknowns=_unknowns(event, facts, amounts),
+        known=known_for(event, team),
+        amounts=amounts,
         mourning=bool(impact.deaths) or Category.DEATH in categories,
         children=children,
         officers=bool(impact.officers_involved),

@@ -5,6 +5,7 @@ the incident: fact-free key messages, stock passages written for the kind, and (
 approved drafts of the kind as examples.
 """
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -12,6 +13,8 @@ from typing import Any, Literal
 from tanggap_drafter.checks import WORD_BUDGET, check_draft, word_count
 from tanggap_drafter.context import INTERNAL_KINDS as INTERNAL
 from tanggap_drafter.context import UPDATE_CADENCE, DraftContext, build_context, involves_children
+from tanggap_drafter.facts import reading_texts, unverified_reading_texts
+from tanggap_drafter.known import Team, known_for
 from tanggap_drafter.render import render
 from tanggap_drafter.store import Retrieved
 from tanggap_drafter.vocabulary import WORDING
@@ -22,6 +25,13 @@ from tanggap_shared.events import Finding, IncidentClassified, LibraryRef
 Method = Literal["template", "llm"]
 
 HOLDING_KEY_MESSAGES = 2
+# Cited when a public draft uses no library item: none of the incident's category (or generic) fits,
+# so the draft is in Tanggap's neutral wording, never another category's message (issue 13).
+NO_PRECEDENT = LibraryRef(
+    id="tanggap:tanpa-preseden",
+    title="Tanpa preseden untuk kategori ini: kalimat netral Tanggap",
+    score=0.0,
+)
 PLAN_MESSAGES = 3
 FACTS_PER_MESSAGE = 3
 
@@ -61,6 +71,7 @@ class Extra:
     known: Sequence[str] = ()
     names: Sequence[str] = ()
     vocabulary: Sequence[str] = ()
+    team: Team | None = None
 
 
 @dataclass(frozen=True)
@@ -82,8 +93,9 @@ def categories_of(event: IncidentClassified) -> list[Category]:
     return list(dict.fromkeys([event.category, *event.secondary_categories]))
 
 
-def known_texts(event: IncidentClassified) -> list[str]:
-    """Everything a figure, date or name in a draft may legitimately come from."""
+def known_texts(event: IncidentClassified, team: Team | None = None) -> list[str]:
+    """Everything a figure, date or name in a draft may legitimately come from: the report, its reading,
+    the unit, the policy, and what Tanggap knows (today's date, the next update, the crisis team)."""
     facts = event.report.facts
     all_facts = (facts.what, facts.who, facts.when, facts.where, facts.why, facts.how)
     fact_values = [f.value for f in all_facts if f is not None]
@@ -102,7 +114,18 @@ def known_texts(event: IncidentClassified) -> list[str]:
         *policy,
         *(r.text for r in event.reasons),
         *event.missing,
+        *reading_texts(event),
+        *known_for(event, team).texts(),
     ]
+
+
+_QUOTED = re.compile(r"[“\"'‘][^”\"'’]*[”\"'’]")
+
+
+def authored_by_tanggap(event: IncidentClassified) -> list[str]:
+    """The classifier's own wording a draft carries (reasons, open questions), minus what they quote
+    from the report: "Klaster SCCT" is Tanggap's term, a quoted name is still the report's."""
+    return [_QUOTED.sub(" ", t) for t in (*(r.text for r in event.reasons), *event.missing)]
 
 
 def unit_texts(event: IncidentClassified) -> list[str]:
@@ -116,7 +139,7 @@ def unverified_texts(event: IncidentClassified) -> list[str]:
     facts = event.report.facts
     every = (facts.what, facts.who, facts.when, facts.where, facts.why, facts.how)
     raw = [f.value for f in every if f is not None and not f.verified]
-    return [*raw, *(clean_fact(v, place) for v in raw)]
+    return [*raw, *(clean_fact(v, place) for v in raw), *unverified_reading_texts(event)]
 
 
 def _texts(items: Sequence[Retrieved]) -> list[str]:
@@ -132,9 +155,12 @@ def _empathy(ctx: DraftContext) -> str:
     )
 
 
-def _three_messages(ctx: DraftContext, material: Material) -> tuple[list[str], list[Any], list[Retrieved]]:
-    """Empathy first (CCO), then the two best key messages; facts shared out as support."""
-    used = material.messages[: PLAN_MESSAGES - 1]
+def _three_messages(
+    ctx: DraftContext, material: Material, kind: DraftKind
+) -> tuple[list[str], list[Any], list[Retrieved]]:
+    """Empathy first (CCO), then the kind's own stock message and the best key messages; facts shared
+    out as support."""
+    used = [*material.stock_of(kind)[:1], *material.messages][: PLAN_MESSAGES - 1]
     messages = [_empathy(ctx), *_texts(used)]
     messages += ["[pesan kunci: apa yang kami lakukan, mengapa, dan manfaatnya]"] * (
         PLAN_MESSAGES - len(messages)
@@ -150,8 +176,9 @@ def _holding_statement(ctx: DraftContext, material: Material, extra: Extra) -> R
     for n in range(min(HOLDING_KEY_MESSAGES, len(candidates)), 0, -1):
         used = candidates[:n]
         text = render(DraftKind.HOLDING_STATEMENT, ctx, _texts(used))
-        if n == 1 or word_count(text) <= high:
+        if word_count(text) <= high:
             return Rendered(text, used)
+    # A report rich in facts leaves no room for a stock passage: the facts come first (§6.7).
     return Rendered(render(DraftKind.HOLDING_STATEMENT, ctx, []), [])
 
 
@@ -165,12 +192,12 @@ def _press_release(ctx: DraftContext, material: Material, extra: Extra) -> Rende
 
 
 def _key_messages(ctx: DraftContext, material: Material, extra: Extra) -> Rendered:
-    messages, support, used = _three_messages(ctx, material)
+    messages, support, used = _three_messages(ctx, material, DraftKind.KEY_MESSAGES)
     return Rendered(render(DraftKind.KEY_MESSAGES, ctx, [], messages=messages, support=support), used)
 
 
 def _crisis_plan(ctx: DraftContext, material: Material, extra: Extra) -> Rendered:
-    messages, support, used = _three_messages(ctx, material)
+    messages, support, used = _three_messages(ctx, material, DraftKind.KEY_MESSAGES)
     stock = material.stock_of(DraftKind.CRISIS_PLAN)[:1]
     text = render(DraftKind.CRISIS_PLAN, ctx, [], messages=messages, support=support, stock=_texts(stock))
     return Rendered(text, [*used, *stock])
@@ -235,8 +262,8 @@ BUILDERS: dict[DraftKind, Builder] = {
 }
 
 
-def context_for(event: IncidentClassified, kind: DraftKind) -> DraftContext:
-    return build_context(event, "internal" if kind in INTERNAL else "public")
+def context_for(event: IncidentClassified, kind: DraftKind, team: Team | None = None) -> DraftContext:
+    return build_context(event, "internal" if kind in INTERNAL else "public", team)
 
 
 def check(
@@ -246,11 +273,17 @@ def check(
     return check_draft(
         kind,
         text,
-        known=[*known_texts(event), *extra.known],
+        known=[*known_texts(event, extra.team), *extra.known],
         unverified=unverified_texts(event),
         children=involves_children(event),
         names_allowed=list(extra.names) if kind == DraftKind.DPO_NOTICE else [],
-        vocabulary=[*_texts(used), *unit_texts(event), *extra.vocabulary],
+        vocabulary=[
+            *_texts(used),
+            *unit_texts(event),
+            *extra.vocabulary,
+            *authored_by_tanggap(event),
+            *(extra.team.names() if extra.team else []),
+        ],
     )
 
 
@@ -258,11 +291,14 @@ def template_draft(
     event: IncidentClassified, kind: DraftKind, material: Material, extra: Extra = Extra()
 ) -> Draft:
     """One kind through its template, checked and citing its sources."""
-    rendered = BUILDERS[kind](context_for(event, kind), material, extra)
+    rendered = BUILDERS[kind](context_for(event, kind, extra.team), material, extra)
+    sources = [r.ref() for r in rendered.used]
+    if not sources and kind not in INTERNAL:
+        sources = [NO_PRECEDENT]
     return Draft(
         kind=kind,
         text=rendered.text,
-        sources=[r.ref() for r in rendered.used],
+        sources=sources,
         findings=check(event, kind, rendered.text, rendered.used, extra),
     )
 

@@ -45,6 +45,9 @@ class LibraryItem(BaseModel):
     source_incident: uuid.UUID | None = None
     draft_id: uuid.UUID | None = None
     reuse: Literal["verbatim", "example"] = "verbatim"
+    # "generic": fit for an incident of any category (no category's message in it); "category": only for
+    # incidents of `category`. Items stored before this field existed count as "category".
+    applies: Literal["category", "generic"] = "category"
 
     @field_validator("kind")
     @classmethod

@@ -127,11 +127,16 @@ def build_filter(
     kinds: Sequence[str] | None,
     reuse: Reuse | None,
     scope: Scope | None = None,
+    *,
+    generic: bool = False,
 ) -> Where | None:
-    """Category, kind and reuse filters; a scope keeps verbatim items of other units and regions out."""
+    """Category, kind and reuse filters; a scope keeps verbatim items of other units and regions out;
+    `generic` asks for the items marked fit for any category."""
     must: list[Where] = []
     if category is not None:
         must.append(Is("category", category.value))
+    if generic:
+        must.append(Is("applies", "generic"))
     if kinds:
         must.append(OneOf("kind", tuple(kinds)))
     if reuse is not None:
@@ -306,22 +311,28 @@ class KeyMessageStore:
         reuse: Reuse | None = "verbatim",
         scope: Scope | None = None,
         limit: int = 3,
+        strict: bool = False,
     ) -> list[Retrieved]:
         """Items of the incident's categories, in their order (best match first, then any item of that
-        category); the whole library is searched only when none of them has an item."""
+        category), then items marked generic. Unless `strict`, the whole library is searched when none
+        of them has an item; a public draft searches strictly, so it never borrows another category's
+        message (issue 13)."""
         query = text if isinstance(text, QueryVectors) else await self.vectors(text)
+        if not categories:  # no category asked for: the ranking alone, over the whole library
+            return await self._run(self._query, query, build_filter(None, kinds, reuse, scope), limit)
         found: list[Retrieved] = []
-        for category in dict.fromkeys(categories):
+        wheres = [build_filter(c, kinds, reuse, scope) for c in dict.fromkeys(categories)]
+        wheres.append(build_filter(None, kinds, reuse, scope, generic=True))
+        for where in wheres:
             if len(found) >= limit:
                 break
-            where = build_filter(category, kinds, reuse, scope)
             chosen = {r.item.id for r in found}
             hits = await self._run(self._query, query, where, limit + len(chosen))
             found += [r for r in hits if r.item.id not in chosen][: limit - len(found)]
             if len(found) < limit:
                 chosen = {r.item.id for r in found}
                 found += await self._run(self._of_filter, where, limit - len(found), chosen)
-        if not found:
+        if not found and not strict:
             found = await self._run(self._query, query, build_filter(None, kinds, reuse, scope), limit)
         return found
 

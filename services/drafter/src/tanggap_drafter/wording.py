@@ -11,6 +11,8 @@ _TERMS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bnapiter\b", re.IGNORECASE), "Warga Binaan kasus terorisme"),
     (re.compile(r"\b(?:napi|narapidana)\b", re.IGNORECASE), "Warga Binaan"),
     (re.compile(r"\bsipir\b", re.IGNORECASE), "petugas"),
+    (re.compile(r"\bwarga binaan\b", re.IGNORECASE), "Warga Binaan"),
+    (re.compile(r"\bwbp\b"), "WBP"),
 )
 _VERDICT = re.compile(r"(?<!terduga )(?<!diduga )\bpelaku\b", re.IGNORECASE)
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z'’]+(?:\s+[A-Z][a-z'’]+)+\b")

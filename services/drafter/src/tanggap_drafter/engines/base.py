@@ -62,7 +62,7 @@ class Either:
 Where = Is | OneOf | Unset | All | Either
 
 # The payload fields searches filter on: indexed where the engine has payload indexes.
-FILTERED_FIELDS = ("category", "kind", "reuse", "unit", "region")
+FILTERED_FIELDS = ("category", "kind", "reuse", "unit", "region", "applies")
 
 
 @dataclass(frozen=True)
