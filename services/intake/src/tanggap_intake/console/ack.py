@@ -55,8 +55,8 @@ router = APIRouter()
 
 # How long a shown confirm page can still be pressed; after that a press shows the page again.
 PAGE_MAX_AGE_SECONDS = 3600
-# Neither the page nor its answer may be kept by a cache or shown by a search engine.
-PRIVATE_HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex, nofollow"}
+# No search engine may list the page (every console page is already `Cache-Control: no-store`).
+PRIVATE_HEADERS = {"X-Robots-Tag": "noindex, nofollow"}
 
 GO_TO_CONSOLE = "Buka konsol Tanggap untuk melihat dan mengonfirmasi pemberitahuan Anda."
 
@@ -153,7 +153,8 @@ def _page(
     return page
 
 
-@router.get("/ack/{token}", response_class=HTMLResponse)
+# HEAD too: link checkers ask it first, and it is the same look at the page.
+@router.api_route("/ack/{token}", methods=["GET", "HEAD"], response_class=HTMLResponse)
 async def ack_page(request: Request, token: str) -> HTMLResponse:
     """The confirm page: what the notification is about and one button. Changes nothing."""
     claim = _claim(request, token)
