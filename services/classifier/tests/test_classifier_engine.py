@@ -449,3 +449,232 @@ class TestNothingMatched:
         assert result.level == 2
         assert result.category == Category.VIRAL
         assert "jawaban penilaian dampak" in reason(result, "no_match").text
+
+
+# --- issue 12: kinds of report the real news taught us (our own wording, not the real items) ---------
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "level"),
+    [
+        # fraud run from inside
+        (
+            "Polres Depok membongkar penipuan online yang dikendalikan seorang napi dari dalam Lapas "
+            "Kelas IIA Cibinong dengan ponsel selundupan.",
+            Category.CONTRABAND,
+            2,
+        ),
+        (
+            "Napi kendalikan penipuan lewat WhatsApp dari balik jeruji, korban rugi puluhan juta.",
+            Category.CONTRABAND,
+            3,
+        ),
+        # luxury or special cells: a sidak that found one is not good news
+        (
+            "Sidak Ombudsman menemukan sel mewah yang masih digunakan seorang terpidana, lengkap dengan "
+            "pendingin ruangan dan kulkas.",
+            Category.EXTORTION,
+            3,
+        ),
+        (
+            "Dalam sidak gabungan petugas mendapati kamar istimewa milik seorang bandar.",
+            Category.EXTORTION,
+            3,
+        ),
+        # officers arrested, in any word order
+        (
+            "Seorang sipir Rutan Kelas I Medan bernama R diringkus Satresnarkoba karena menyelundupkan sabu.",
+            Category.MISCONDUCT,
+            3,
+        ),
+        ("Oknum pegawai Rutan Pekanbaru diamankan polisi karena positif narkoba.", Category.MISCONDUCT, 3),
+        # the aftermath of disasters
+        (
+            "Tiga hari pascagempa, Lapas Kelas IIA Palu masih tanpa listrik dan tembok luar roboh.",
+            Category.DISASTER,
+            2,
+        ),
+        (
+            "Sepekan setelah banjir, blok hunian Rutan Sampang masih terendam dan warga binaan mengungsi.",
+            Category.DISASTER,
+            2,
+        ),
+        # transfers and visiting rights in dispute
+        (
+            "Puluhan keluarga napi berkumpul di depan Lapas Cipinang memprotes pemindahan mendadak ke "
+            "Nusakambangan.",
+            Category.RIGHTS,
+            1,
+        ),
+        (
+            "Keluarga tahanan keberatan karena kunjungan dilarang selama sebulan tanpa alasan.",
+            Category.RIGHTS,
+            1,
+        ),
+        # viral videos of inmate life
+        ("Video napi berjoget bersama seorang napi pria di dalam sel beredar di TikTok.", Category.VIRAL, 2),
+        (
+            "Warganet heboh, seorang tahanan live TikTok dari dalam sel sambil bernyanyi.",
+            Category.CONTRABAND,
+            2,
+        ),
+        # deaths in custody reported by families
+        (
+            "Keluarga menduga Andi dianiaya sebelum meninggal di Lapas Kutacane; di tubuhnya ada luka lebam.",
+            Category.VIOLENCE,
+            3,
+        ),
+        (
+            "Seorang napi berkelahi dengan teman satu kamar hingga tewas di Lapas Kelas IIB Tuban.",
+            Category.VIOLENCE,
+            3,
+        ),
+    ],
+)
+def test_new_kinds_of_report_are_crises(policy: Policy, text: str, category: Category, level: int) -> None:
+    result = run(policy, text)
+
+    assert result.crisis is True, codes(result)
+    assert result.category == category, codes(result)
+    assert result.level >= level
+
+
+def test_a_doubted_death_from_illness_is_not_held_at_level_2(policy: Policy) -> None:
+    plain = run(policy, "Seorang napi meninggal dunia karena sakit jantung di Lapas Kelas IIA Jember.")
+    doubted = run(
+        policy,
+        "Seorang napi meninggal karena sakit menurut pihak Lapas, namun keluarga menemukan kejanggalan.",
+    )
+
+    assert plain.level == 2
+    assert doubted.level == 3
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Petugas berhasil menggagalkan penyelundupan sabu; pengunjung berinisial AS diamankan petugas.",
+        "Sidak Kanwil di Lapas Kelas IIA Bogor: tidak ditemukan HP maupun narkoba di kamar hunian.",
+        "Kurangi over crowded, Lapas Besi memindahkan 20 warga binaan ke dua lapas lain.",
+        "Penyerahan remisi kepada 240 warga binaan berlangsung tertib di Lapas Sukamiskin.",
+    ],
+)
+def test_good_news_stays_good_news_when_nothing_wrong_was_found(policy: Policy, text: str) -> None:
+    result = run(policy, text)
+
+    assert (result.crisis, result.needs_review) == (False, False), codes(result)
+    assert result.category == Category.ROUTINE
+
+
+def test_a_criticised_remission_is_not_good_news(policy: Policy) -> None:
+    result = run(policy, "Pemberian remisi kepada napi korupsi dikritik karena dinilai berikan efek buruk.")
+
+    assert (result.crisis, result.category) == (True, Category.RIGHTS)
+
+
+class TestIssue12Misreads:
+    def test_police_helping_the_chase_is_not_an_officer_in_trouble(self, policy: Policy) -> None:
+        result = run(policy, "Dua napi kabur dari Lapas Sampit; petugas dibantu Polres melakukan pengejaran.")
+
+        assert result.category == Category.ESCAPE
+        assert "amplifier.aph" not in codes(result)
+        assert result.axes["dimensi_hukum"] == 0
+        assert not any("aparat penegak hukum" in r.text for r in result.reasons)
+
+    def test_an_officer_arrested_by_police_still_involves_them(self, policy: Policy) -> None:
+        result = run(policy, "Polres Sleman menangkap seorang petugas Lapas yang membawa sabu ke dalam blok.")
+
+        assert result.level >= 3
+        assert "amplifier.aph" in codes(result)
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Seorang napi kabur dari Lapas Kelas IIA Jember dan kini berstatus DPO.",
+            "Dua napi kabur dari Lapas Kelas IIA Jember dan hingga kini belum tertangkap.",
+            "Tiga napi yang kabur dari Rutan Palu masih buron.",
+            "Seorang napi kabur dari Lapas Jember pagi tadi.",  # nothing said about recapture
+        ],
+    )
+    def test_an_escape_still_at_large_is_not_a_recovered_breach(self, policy: Policy, text: str) -> None:
+        result = run(policy, text)
+
+        keamanan = reason(result, "matrix.keamanan")
+        assert "sudah pulih" not in keamanan.text
+        assert result.axes["keamanan"] >= 2
+
+    def test_at_large_words_score_an_ongoing_breach(self, policy: Policy) -> None:
+        result = run(policy, "Seorang napi kabur dari Lapas Kelas IIA Jember dan kini berstatus DPO.")
+
+        assert result.axes["keamanan"] == 3
+        assert result.level == 3
+
+    def test_a_recaptured_escape_has_recovered(self, policy: Policy) -> None:
+        result = run(
+            policy, "Seorang napi kabur dari Lapas Jember namun berhasil ditangkap kembali sore harinya."
+        )
+
+        assert "sudah pulih" in reason(result, "matrix.keamanan").text
+        assert result.level == 2
+
+    def test_hundreds_still_at_large_is_a_mass_escape(self, policy: Policy) -> None:
+        result = run(policy, "Ratusan napi belum tertangkap setelah kabur dari Lapas Sorong.")
+
+        assert result.level == 4
+        escape = reason(result, "text.escapees")
+        assert "ratusan napi" in escape.text
+        assert "Pelarian massal" in escape.text
+
+
+# --- bad input: a reading or "perlu ditinjau", never an error -----------------------------------------
+
+LONG = ("Seorang napi kabur dari Lapas Kelas IIA Jember pagi tadi dan petugas melakukan pencarian. " * 300)[
+    :20000
+]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "DUA NAPI LAPAS KELAS IIA SAMPIT KABUR DINI HARI TADI, HINGGA KINI BELUM TERTANGKAP!!!",
+        "gan ada napi kbur dr lapas td mlm 😱😱 blm ketangkep smpe skrg, polisi lg nyari 🚨",
+        "Wonten napi ingkang mlayu saking Lapas Klaten wingi bengi, dereng kecekel.",  # Javanese
+        "Aya tahanan nu kabur ti Rutan Garut tadi peuting, can kapanggih keneh.",  # Sundanese
+        LONG,
+        "https://www.example.com/berita/2025/11/02/napi-kabur-lapas-jember",
+        "Seorang napi tewas dikeroyok di blok C. Secara terpisah, dua napi lain kabur lewat atap dapur.",
+        "🙏🙏🙏",
+        "....",
+    ],
+)
+def test_bad_input_gets_a_reading_or_needs_review(policy: Policy, text: str) -> None:
+    result = run(policy, text)
+
+    assert result.crisis or result.needs_review or result.category == Category.ROUTINE
+    assert result.crisis or result.needs_review, "nothing here is clearly routine: a person must see it"
+    assert all(len(r.text) < 2000 for r in result.reasons)
+
+
+def test_capitals_slang_and_a_link_are_read_as_the_words_they_are(policy: Policy) -> None:
+    capitals = run(
+        policy, "DUA NAPI LAPAS KELAS IIA SAMPIT KABUR DINI HARI TADI, HINGGA KINI BELUM TERTANGKAP!!!"
+    )
+    slang = run(policy, "gan ada napi kbur dr lapas td mlm 😱😱 blm ketangkep smpe skrg")
+    link = run(policy, "https://www.example.com/berita/2025/11/02/napi-kabur-lapas-jember")
+
+    assert (capitals.category, capitals.level) == (Category.ESCAPE, 3)
+    assert (slang.crisis, slang.category) == (True, Category.ESCAPE)
+    # The numbers of a link ("/2025/11/02/") are never a count of escapees.
+    assert (link.category, link.level) == (Category.ESCAPE, 2)
+
+
+def test_two_events_in_one_message_are_both_read(policy: Policy) -> None:
+    result = run(
+        policy,
+        "Seorang napi tewas dikeroyok di blok C. Secara terpisah, dua napi lain kabur lewat atap dapur.",
+    )
+
+    found = {result.category, *result.secondary_categories}
+    assert {Category.VIOLENCE, Category.ESCAPE} <= found
+    assert result.level >= 3
+    assert {"text.deaths", "text.escapees"} <= set(codes(result))

@@ -157,3 +157,16 @@ def test_confidence_is_explained_and_grows_with_answers(policy: Policy) -> None:
     assert routine.scct_cluster is None
     assert routine.missing == []
     assert routine.confidence >= 0.7
+
+
+def test_the_first_evidence_that_holds_names_the_score(policy: Policy) -> None:
+    # Keamanan 2 is "sudah pulih" when a recapture is stated; an escape alone says nothing about it.
+    alone = run(policy, "Seorang napi kabur dari Lapas Medan pagi tadi.")
+    back = run(policy, "Seorang napi kabur dari Lapas Medan dan sudah ditangkap kembali.")
+
+    alone_axis = next(r for r in alone.reasons if r.code == "matrix.keamanan")
+    back_axis = next(r for r in back.reasons if r.code == "matrix.keamanan")
+    assert alone.axes["keamanan"] == back.axes["keamanan"] == 2
+    assert "belum diketahui apakah sudah tertangkap kembali" in alone_axis.text
+    assert "sudah pulih" in back_axis.text
+    assert "ditangkap kembali" in back_axis.triggers

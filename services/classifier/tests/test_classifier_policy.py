@@ -86,6 +86,22 @@ def _empty_phrase(d: dict[str, Any]) -> None:
     d["categories"]["drugs"]["keywords"].append("!!")
 
 
+def _empty_also_required(d: dict[str, Any]) -> None:
+    next(a for a in d["amplifiers"] if a["code"] == "aph")["also_requires"].append("??")
+
+
+def _empty_suspicious(d: dict[str, Any]) -> None:
+    d["text_signals"]["deaths"]["natural_causes"]["suspicious"].append("--")
+
+
+def _combo_without_partner(d: dict[str, Any]) -> None:
+    d["categories"]["misconduct"]["combos"][0]["requires"] = []
+
+
+def _combo_typo(d: dict[str, Any]) -> None:
+    d["categories"]["rights"]["combos"][0]["require"] = d["categories"]["rights"]["combos"][0].pop("requires")
+
+
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
@@ -98,6 +114,10 @@ def _empty_phrase(d: dict[str, Any]) -> None:
         (_unknown_category, "categories.smuggling"),
         (_tiers_out_of_order, "impact.escapees"),
         (_empty_phrase, "has no letters or digits"),
+        (_empty_also_required, "has no letters or digits"),
+        (_empty_suspicious, "has no letters or digits"),
+        (_combo_without_partner, "categories.misconduct.combos.0.requires"),
+        (_combo_typo, "require"),
     ],
 )
 def test_invalid_policy_is_rejected_with_a_clear_message(tmp_path: Path, mutate: Any, message: str) -> None:

@@ -97,6 +97,10 @@ def test_matcher_is_whole_word_longest_first_with_exclusions() -> None:
         ("Pada 12 Nov napi kabur", "kabur", None),
         ("napi kabur dua kali", "kabur", None),
         ("Dua napi ditangkap, seorang lainnya kabur", "kabur", 1),
+        # the subject of the sentence, across the commas of a place name
+        ("Empat tahanan Rutan Kelas IIB Garut, Jawa Barat, pada Senin malam kabur", "kabur", 4),
+        # an age in brackets after a name is not a headcount
+        ("Budi (34) warga Sleman yang kabur", "kabur", None),
     ],
 )
 def test_count_near_an_event_word(text: str, event: str, count: int | None) -> None:
@@ -134,3 +138,24 @@ def _negated_terms(text: str) -> list[str]:
 )
 def test_negation_scope(text: str, expected: list[str]) -> None:
     assert _negated_terms(text) == expected
+
+
+def test_a_link_is_its_own_sentence_and_its_numbers_are_not_counts() -> None:
+    doc = read("Lihat https://contoh.id/berita/2025/11/02/dua-napi-kabur ini. Tiga napi kabur")
+
+    # The slug's words are a headline ("dua napi kabur"); its digits are a date, never a count.
+    assert [n.value for n in doc.numbers] == [2, 3]
+    words = [t.text for t in doc.tokens]
+    assert {"napi", "kabur", "dua"} <= set(words)
+    link_sentence = doc.tokens[words.index("berita")].sentence
+    assert doc.tokens[0].sentence != link_sentence != doc.tokens[-1].sentence
+
+
+def test_each_matcher_finds_its_own_hits_in_a_document() -> None:
+    doc = read("napi kabur lalu petugas mengamuk")
+
+    first = Matcher([("kabur", None)]).find(doc)
+    second = Matcher([("mengamuk", None)]).find(doc)
+
+    assert [h.phrase for h in first] == ["kabur"]
+    assert [h.phrase for h in second] == ["mengamuk"]
