@@ -119,6 +119,7 @@ async def test_a_link_preview_sees_the_confirm_page_and_acknowledges_nothing(
         assert number(incident_id) in page.text, "and which incident"
         assert page.headers["cache-control"] == "no-store", "no cache keeps the page"
         assert "noindex" in page.headers["x-robots-tag"]
+        assert "Budi" not in page.text, "what a preview server sees names nobody"
     head = await intake.head(f"/ack/{token}", headers={"User-Agent": PREVIEWERS[previewer]})
     assert head.status_code == 200
     assert head.content == b""
@@ -152,6 +153,7 @@ async def test_the_button_acknowledges_once_and_a_replay_publishes_nothing(intak
     assert shown.status_code == 200
     assert "sudah dikonfirmasi" in shown.text
     assert BUTTON not in shown.text
+    assert "Budi" not in shown.text, "nor who acknowledged"
     replay = await _press(intake, other, ack_page_nonce(secret, other))
     assert "sudah dikonfirmasi sebelumnya" in replay.text
 

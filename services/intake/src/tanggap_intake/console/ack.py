@@ -139,11 +139,20 @@ def _refused(request: Request, refusal: Refusal) -> HTMLResponse:
 
 
 def _page(
-    request: Request, state: str, about: About, *, token: str = "", status_code: int = 200
+    request: Request,
+    state: str,
+    about: About,
+    *,
+    token: str = "",
+    status_code: int = 200,
+    names: bool = False,
 ) -> HTMLResponse:
+    """The page in one of its states. Names (recipient, who acknowledged) only with `names`: a GET is also
+    what a chat's preview server sees, so it shows the incident, never a person."""
     context = {
         "state": state,
         "about": about,
+        "names": names,
         "number": number(about.incident_id),
         "token": token,
         "nonce": ack_page_nonce(_secret(request), token) if token else "",
@@ -238,4 +247,4 @@ async def ack_confirm(request: Request, token: str) -> HTMLResponse:
         return _refused(request, UNKNOWN)
     about, first = outcome
     log.info("intake.ack_link", notification_id=str(claim.notification_id), first=first)
-    return _page(request, "done" if first else "already", about)
+    return _page(request, "done" if first else "already", about, names=True)
