@@ -146,7 +146,12 @@ def test_officer_files_a_report_and_approves_the_holding_statement(system: Syste
     for excerpt in draft.locator(".finding.blocking .muted").all_inner_texts():
         text = text.replace(excerpt.strip("“”"), "")
     textarea.fill(text.strip() + ADDED)
-    draft.locator("button[value=approved]").click()
+    # Every edit is checked by the drafter before it can be approved (issue 13): save, and the findings of
+    # the edit appear beside it once the check is in (the page refreshes that part by itself).
+    draft.locator("button", has_text="Simpan suntingan").click()
+    expect(page.locator(".flash")).to_contain_text("Suntingan disimpan")
+    wait_on_page(page, '[data-kind="holding_statement"] .draft-check[data-state="checked"]', seconds=30)
+    page.locator('[data-kind="holding_statement"]').locator("button[value=approved]").click()
     expect(page.locator(".flash")).to_contain_text("Draf disetujui")
     approved = page.locator('[data-kind="holding_statement"]')
     expect(approved).to_have_attribute("data-status", "approved")

@@ -130,9 +130,11 @@ async def test_a_blocking_finding_is_not_approved_away_by_a_look_alike_edit(
     assert answer.status_code == 422, answer.text
     assert answer.json()["detail"][0]["code"] == "child_identity"
     fixed = DRAFT.replace("Budi Santoso (16 tahun)", "seorang Anak")
-    approved = await intake.post(
-        f"/v1/drafts/{draft_id}/review", json={"decision": "approved", "reviewer": "Budi", "text": fixed}
-    )
+    approval = {"decision": "approved", "reviewer": "Budi", "text": fixed}
+    waiting = await intake.post(f"/v1/drafts/{draft_id}/review", json=approval)
+    assert waiting.status_code == 409, "an edited text waits for the drafter's check (issue 13)"
+    await kit.drafter_checked(intake, draft_id)
+    approved = await intake.post(f"/v1/drafts/{draft_id}/review", json=approval)
     assert (approved.status_code, approved.json()["final_text"]) == (200, fixed)
 
 

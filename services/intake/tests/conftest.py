@@ -18,16 +18,18 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tanggap_intake import readmodel
+from tanggap_intake import edit_checks, readmodel
 from tanggap_intake.access import UserRole
 from tanggap_intake.accounts import NewUser, create_user
 from tanggap_intake.app import create_app
 from tanggap_intake.migrate import intake_tables
+from tanggap_intake.models import Draft
 from tanggap_intake.settings import IntakeSettings
 from tanggap_runner.nats import NatsServer, free_port
 from tanggap_shared.contracts import Category, DraftKind, Role, Tier
 from tanggap_shared.events import (
     CrisisTeamFormed,
+    DraftChecked,
     DraftProposed,
     Event,
     EventBase,
@@ -171,6 +173,29 @@ async def apply(client: httpx.AsyncClient, *events: EventBase) -> None:
     for event in events:
         async with runtime_of(client).unit_of_work() as session:
             await readmodel.apply_event(session, event)  # type: ignore[arg-type]
+
+
+async def drafter_checked(
+    client: httpx.AsyncClient, draft_id: str, findings: list[Finding] | None = None
+) -> None:
+    """The drafter's check of a draft's latest edit, applied as the intake's consumer applies it (issue 13:
+    an edited text is approved only once checked); by default it finds nothing."""
+    async with runtime_of(client).sessions() as session:
+        draft = await session.get(Draft, draft_id)
+    assert draft is not None
+    assert draft.edit_revision, "no edit of this draft waits for a check"
+    event = DraftChecked(
+        incident_id=uuid.UUID(draft.incident_id),
+        producer="drafter",
+        draft_id=uuid.UUID(draft_id),
+        revision=draft.edit_revision,
+        text_sha256=draft.edit_sha256,
+        findings=findings or [],
+        checked_at=utcnow(),
+        checks_version="test",
+    )
+    async with runtime_of(client).unit_of_work() as session:
+        await edit_checks.apply_checked(session, event)
 
 
 async def published(

@@ -20,6 +20,7 @@ from .conftest import (
     classified_event,
     console,
     draft_event,
+    drafter_checked,
     incident,
     notification_sent,
     published,
@@ -168,9 +169,12 @@ async def test_a_humas_officer_edits_and_the_head_approves(intake: httpx.AsyncCl
         assert "Persetujuan ditolak" in blocked.text
         assert "tiga orang luka" in blocked.text
         assert "Dalam keributan itu tiga orang luka." in blocked.text, "the edit is kept on the page"
-        approved = await head.post(
-            f"/drafts/{draft_id}/review", {"decision": "approved", "text": edited, "reviewer": "Orang Lain"}
-        )
+        approval = {"decision": "approved", "text": edited, "reviewer": "Orang Lain"}
+        waiting = await head.post(f"/drafts/{draft_id}/review", approval)
+        assert waiting.status_code == 409, "the edit waits for the drafter's check (issue 13)"
+        assert "pemeriksaan teks terbaru belum selesai" in waiting.text
+        await drafter_checked(intake, draft_id)
+        approved = await head.post(f"/drafts/{draft_id}/review", approval)
         assert approved.status_code == 303
     body = await incident(intake, incident_id)
     draft = body["drafts"][0]

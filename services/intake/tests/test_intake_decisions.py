@@ -27,7 +27,7 @@ from tanggap_shared.events import (
 )
 from tanggap_shared.tokens import ack_token, link_secret
 
-from .conftest import apply, incident, notification_sent, published, report, runtime_of
+from .conftest import apply, drafter_checked, incident, notification_sent, published, report, runtime_of
 
 UNIT = UnitRef(code="DKI-LAPAS-CIPINANG", name="Lapas Kelas I Cipinang", type="Lapas", region="DKI")
 DRAFT_TEXT = "Lapas Kelas I Cipinang menyampaikan bahwa 12 warga binaan terlibat keributan."
@@ -99,10 +99,16 @@ async def test_approval_is_refused_while_a_blocking_finding_is_still_in_the_text
         )
         or 0.0
     )
-    approved = await intake.post(
-        url,
-        json={"decision": "approved", "reviewer": "Budi (Humas)", "text": edited, "comment": "angka dihapus"},
-    )
+    approval = {
+        "decision": "approved",
+        "reviewer": "Budi (Humas)",
+        "text": edited,
+        "comment": "angka dihapus",
+    }
+    waiting = await intake.post(url, json=approval)
+    assert waiting.status_code == 409, "an edited text waits for the drafter's check (issue 13)"
+    await drafter_checked(intake, str(draft.draft_id))
+    approved = await intake.post(url, json=approval)
     assert approved.status_code == 200, approved.text
     body = approved.json()
     assert (body["status"], body["reviewed_by"], body["final_text"]) == ("approved", "Budi (Humas)", edited)

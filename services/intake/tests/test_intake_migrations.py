@@ -24,7 +24,7 @@ from tanggap_shared.db import make_engine
 
 from .conftest import BACKENDS, POSTGRES_URL, _admin
 
-HEAD = "0006"
+HEAD = "0007"
 
 
 @pytest.fixture(params=BACKENDS)

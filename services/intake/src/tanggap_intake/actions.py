@@ -3,7 +3,7 @@ authority of the level, who the actor is, then the decision itself (decisions.py
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tanggap_intake import decisions, guards
+from tanggap_intake import decisions, edit_checks, guards
 from tanggap_intake.access import Principal
 from tanggap_intake.errors import NotFound, Refused
 from tanggap_intake.schemas import (
@@ -30,12 +30,40 @@ def actor(principal: Principal, given: str | None, field: str) -> str:
     return name
 
 
+def signature(principal: Principal, given: str | None) -> decisions.Signature:
+    """The authenticated principal, always; the name the caller sent kept apart, as a claim."""
+    claim = (given or "").strip()
+    return decisions.Signature(
+        recorded_by=principal.label,
+        recorded_by_kind=principal.kind.value,
+        on_behalf_of=claim if claim != principal.label else "",
+    )
+
+
 async def review_as(session: AsyncSession, principal: Principal, draft_id: str, body: ReviewIn) -> DraftOut:
     """Review a draft within scope and with the authority of its incident's level (console and API)."""
     by = actor(principal, body.reviewer, "reviewer")
     _draft, incident = await guards.visible_draft(session, principal, draft_id)
     guards.require_authority(principal, incident, "Reviewing a draft")
-    return await decisions.review_draft(session, draft_id, body, by)
+    return await decisions.review_draft(session, draft_id, body, by, signature(principal, body.reviewer))
+
+
+async def save_edit_as(
+    session: AsyncSession,
+    principal: Principal,
+    draft_id: str,
+    text: str,
+    given: str | None = None,
+    *,
+    approving: bool = False,
+) -> int:
+    """Save an edit within scope and send it to be checked; the revision it became. Anyone in scope may
+    prepare an edit; when it comes with an approval, the authority of the level is needed first."""
+    by = actor(principal, given, "edited_by")
+    draft, incident = await guards.visible_draft(session, principal, draft_id)
+    if approving:
+        guards.require_authority(principal, incident, "Reviewing a draft")
+    return await edit_checks.submit_edit(session, draft, incident, text, by)
 
 
 async def request_draft_as(

@@ -12,7 +12,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tanggap_intake import decisions, guards, readings
+from tanggap_intake import decisions, edit_checks, guards, readings
 from tanggap_intake.access import Principal, ScopeKind, unit_filter
 from tanggap_intake.actions import (
     actor,
@@ -22,10 +22,11 @@ from tanggap_intake.actions import (
     phase_as,
     request_draft_as,
     review_as,
+    save_edit_as,
 )
 from tanggap_intake.auth import PrincipalDep, api_principal
 from tanggap_intake.errors import IdempotencyConflict, NotAllowed
-from tanggap_intake.models import ChannelMessage, Incident, MediaTally
+from tanggap_intake.models import ChannelMessage, Draft, Incident, MediaTally
 from tanggap_intake.queries import get_incident, list_incidents, list_units
 from tanggap_intake.reports import (
     accept_report,
@@ -40,6 +41,8 @@ from tanggap_intake.schemas import (
     Acknowledged,
     AcknowledgeIn,
     CloseIn,
+    DraftCheckOut,
+    DraftEditIn,
     DraftOut,
     DraftRequested,
     DraftRequestIn,
@@ -264,10 +267,51 @@ async def split(
 @v1.post("/drafts/{draft_id}/review", response_model=DraftOut, tags=["decisions"])
 async def review(draft_id: str, body: ReviewIn, runtime: RuntimeDep, principal: PrincipalDep) -> DraftOut:
     """Approve (possibly edited) or reject a draft; refused while a blocking finding is still in the text.
-    Needs the authority of the incident's level: Kepala UPT (1-2), Kanwil (3), Ditjenpas (4)."""
+    Needs the authority of the incident's level: Kepala UPT (1-2), Kanwil (3), Ditjenpas (4).
+
+    An edited text is first saved as the draft's next revision and sent to the drafter's checks: the
+    approval answers 409 (`check_pending`) until that check is in; send the same request again then."""
+    text = body.text
+    if body.decision == "approved" and text is not None:
+        # Its own transaction: the edit stays saved (and on its way to the checks) when approval waits.
+        await _decide(
+            runtime, lambda s: save_edit_as(s, principal, draft_id, text, body.reviewer, approving=True)
+        )
     draft = await _decide(runtime, lambda s: review_as(s, principal, draft_id, body))
     log.info("intake.draft_reviewed", draft_id=draft_id, decision=body.decision)
     return draft
+
+
+def _check_out(draft: Draft) -> DraftCheckOut:
+    state = edit_checks.check_state(draft)
+    findings = {"proposal": draft.findings, "pending": [], "checked": draft.check_findings}[state]
+    return DraftCheckOut(
+        draft_id=draft.id,
+        revision=draft.edit_revision,
+        state=state,
+        findings=findings,
+        blocking=sum(f.get("severity") == "blocking" for f in findings),
+        checked_at=draft.checked_at if state == "checked" else None,
+        checks_version=draft.checks_version if state == "checked" else "",
+    )
+
+
+@v1.post("/drafts/{draft_id}/save", status_code=202, response_model=DraftCheckOut, tags=["decisions"])
+async def save_edit(
+    draft_id: str, body: DraftEditIn, runtime: RuntimeDep, principal: PrincipalDep
+) -> DraftCheckOut:
+    """Save an edited text for the approver without deciding; it is checked like a proposed draft
+    (DOMAIN.md §6.8) and its findings appear at GET /v1/drafts/{id}/check. Anyone in scope may save."""
+    await _decide(runtime, lambda s: save_edit_as(s, principal, draft_id, body.text, body.edited_by))
+    return await check(draft_id, runtime, principal)
+
+
+@v1.get("/drafts/{draft_id}/check", response_model=DraftCheckOut, tags=["decisions"])
+async def check(draft_id: str, runtime: RuntimeDep, principal: PrincipalDep) -> DraftCheckOut:
+    """The draft's latest revision and its check: `pending` until the drafter's findings are in."""
+    async with runtime.sessions() as session:
+        draft, _incident = await guards.visible_draft(session, principal, draft_id)
+        return _check_out(draft)
 
 
 @v1.post(

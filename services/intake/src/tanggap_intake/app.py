@@ -17,7 +17,7 @@ from faststream.nats import NatsMessage
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tanggap_intake import accounts, feeds, migrate, readmodel, telegram
+from tanggap_intake import accounts, edit_checks, feeds, migrate, readmodel, telegram
 from tanggap_intake.access import Principal, PrincipalKind
 from tanggap_intake.api import router
 from tanggap_intake.auth import client_address
@@ -47,6 +47,16 @@ def create_app(settings: IntakeSettings) -> FastAPI:
         name="read-model",
         subjects=readmodel.SUBJECTS,
         handler=on_event,
+        max_deliveries=settings.max_deliveries,
+        ack_wait=settings.ack_wait_seconds,
+        batch=settings.consumer_batch,
+    )
+    subscribe(
+        runtime.broker,
+        service="intake",
+        name="draft-checks",
+        subjects=edit_checks.SUBJECTS,
+        handler=edit_checks.handler(runtime),
         max_deliveries=settings.max_deliveries,
         ack_wait=settings.ack_wait_seconds,
         batch=settings.consumer_batch,

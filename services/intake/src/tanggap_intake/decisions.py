@@ -4,13 +4,14 @@ transaction. The person acting is given by the caller: the logged-in person or A
 trusted integration sent (see auth.py)."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tanggap_intake import readmodel
+from tanggap_intake import edit_checks, readmodel
 from tanggap_intake.errors import Conflict, NotAllowed, NotFound, Refused
 from tanggap_intake.metrics import TIME_TO_FIRST_STATEMENT
 from tanggap_intake.models import Acknowledgement, Draft, Incident, Notification, Report
@@ -123,7 +124,18 @@ def _refuse_blocking(left: list[dict[str, Any]]) -> Refused:
     )
 
 
-async def review_draft(session: AsyncSession, draft_id: str, body: ReviewIn, reviewer: str) -> DraftOut:
+@dataclass(frozen=True)
+class Signature:
+    """Who really took a decision (the authenticated principal) and the name the caller sent for it."""
+
+    recorded_by: str = ""
+    recorded_by_kind: str = ""
+    on_behalf_of: str = ""
+
+
+async def review_draft(
+    session: AsyncSession, draft_id: str, body: ReviewIn, reviewer: str, signed: Signature = Signature()
+) -> DraftOut:
     draft = await session.get(Draft, draft_id)
     if draft is None:
         raise NotFound(f"No draft with id {draft_id}.")
@@ -140,23 +152,30 @@ async def review_draft(session: AsyncSession, draft_id: str, body: ReviewIn, rev
         left = blocking_left(draft.findings, final, edited=edited)
         if left:
             raise _refuse_blocking(left)
+        # An edited text is approved only once the drafter's check of that very revision is in.
+        edit_checks.require_current_check(draft, final)
     now = utcnow()
-    # Claimed with a conditional update so two reviewers at once cannot both decide.
+    revision = draft.edit_revision
+    # Claimed with a conditional update so two reviewers at once cannot both decide, and an edit saved
+    # after the check was read cannot slip through unchecked.
     claimed = await session.execute(
         update(Draft)
-        .where(Draft.id == draft_id, Draft.status == "proposed")
+        .where(Draft.id == draft_id, Draft.status == "proposed", Draft.edit_revision == revision)
         .values(
             status=body.decision,
             reviewed_by=reviewer,
             reviewed_at=now,
             final_text=final,
             review_comment=body.comment,
+            recorded_by=signed.recorded_by,
+            recorded_by_kind=signed.recorded_by_kind,
+            on_behalf_of=signed.on_behalf_of,
         )
     )
     if getattr(claimed, "rowcount", 1) != 1:
         raise Conflict(
-            "This draft was decided by someone else a moment ago.",
-            indonesian="Draf ini baru saja diputuskan oleh orang lain.",
+            "This draft was edited or decided by someone else a moment ago; reload it.",
+            indonesian="Draf ini baru saja disunting atau diputuskan oleh orang lain; muat ulang halaman.",
         )
     event = DraftReviewed(
         incident_id=uuid.UUID(draft.incident_id),
@@ -168,6 +187,10 @@ async def review_draft(session: AsyncSession, draft_id: str, body: ReviewIn, rev
         reviewer=reviewer,
         text=final,
         comment=body.comment,
+        recorded_by=signed.recorded_by,
+        recorded_by_kind=signed.recorded_by_kind,
+        on_behalf_of=signed.on_behalf_of,
+        revision=revision,
     )
     await _publish(session, event)
     await session.refresh(draft)

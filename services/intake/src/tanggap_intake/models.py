@@ -122,6 +122,19 @@ class Draft(Base):
     working_text: Mapped[str | None] = mapped_column(Text, default=None)
     working_by: Mapped[str | None] = mapped_column(String(200), default=None)
     working_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Every edit is checked by the drafter (issue 13): `edit_revision` counts the edits sent for checking
+    # (0: the text as proposed, checked when drafted); the check of the latest one is kept beside it, and
+    # approval needs that check to be of the revision approved.
+    edit_revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    edit_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    checked_revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    check_findings: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+    checked_at: Mapped[datetime | None] = mapped_column(default=None)
+    checks_version: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    # Who really decided (issue 14): the principal; `on_behalf_of` is the name the caller sent, a claim.
+    recorded_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    recorded_by_kind: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    on_behalf_of: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class Notification(Base):

@@ -293,6 +293,37 @@ class DraftOut(BaseModel):
     working_text: str | None = Field(default=None, description="An edit saved for the approver, if any.")
     working_by: str | None = None
     working_at: datetime | None = None
+    edit_revision: int = Field(default=0, description="Edits sent to be checked (0: the text as proposed).")
+    checked_revision: int = Field(default=0, description="The revision whose check is in check_findings.")
+    check_findings: list[Any] = Field(default=[], description="The drafter's findings on that revision.")
+    checked_at: datetime | None = None
+    checks_version: str = ""
+    recorded_by: str = Field(
+        default="", description="Who really decided: the person, API key or bootstrap key."
+    )
+    recorded_by_kind: str = ""
+    on_behalf_of: str = Field(
+        default="", description="The name the caller sent ('diisi atas nama'): a claim."
+    )
+
+
+class DraftEditIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: LongText
+    edited_by: PersonName | None = None
+
+
+class DraftCheckOut(BaseModel):
+    """The latest revision of a draft and where its check stands."""
+
+    draft_id: str
+    revision: int
+    state: Literal["proposal", "pending", "checked"]
+    findings: list[Any] = []
+    blocking: int = 0
+    checked_at: datetime | None = None
+    checks_version: str = ""
 
 
 class NotificationOut(BaseModel):

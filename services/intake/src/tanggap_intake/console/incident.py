@@ -10,7 +10,6 @@ import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
@@ -23,9 +22,10 @@ from tanggap_intake.console.forms import FACT_LABELS, READ_FACT_LABELS, TRIAGE_L
 from tanggap_intake.errors import IntakeError, NotFound
 from tanggap_intake.models import CrisisPlan, Draft, Region, Unit
 from tanggap_intake.queries import get_incident
-from tanggap_intake.readmodel import DRAFT_NAMES, add_timeline
+from tanggap_intake.readmodel import DRAFT_NAMES
 from tanggap_intake.schemas import (
     CloseIn,
+    DraftOut,
     DraftRequestIn,
     FactDecisionIn,
     LevelOverrideIn,
@@ -35,7 +35,6 @@ from tanggap_intake.schemas import (
 )
 from tanggap_shared import textnorm
 from tanggap_shared.contracts import DraftKind
-from tanggap_shared.events import utcnow
 
 log = structlog.get_logger("tanggap.intake.console")
 
@@ -107,11 +106,11 @@ async def _act(
     return redirect(request, f"/incidents/{incident_id}{anchor}", done)
 
 
-async def _draft_incident(request: Request, user: Principal, draft_id: str) -> tuple[str, str]:
-    """The draft's proposed text and its incident, when the user may see them."""
+async def _draft_incident(request: Request, user: Principal, draft_id: str) -> tuple[Draft, str]:
+    """The draft and its incident, when the user may see them."""
     async with runtime(request).sessions() as session:
         draft, incident = await guards.visible_draft(session, user, draft_id)
-    return draft.text, incident.id
+    return draft, incident.id
 
 
 def _text(form: FormData, name: str = "text") -> str:
@@ -137,48 +136,46 @@ def build(model: type[M], **values: Any) -> M:
 @router.post("/drafts/{draft_id}/review", response_class=HTMLResponse)
 async def review(request: Request, draft_id: str, user: UserDep) -> Response:
     form = await checked_form(request, user)
-    proposed, incident_id = await _draft_incident(request, user, draft_id)
+    draft, incident_id = await _draft_incident(request, user, draft_id)
     decision = "approved" if field(form, "decision") == "approved" else "rejected"
     text = _text(form)
-    # The textarea comes back with the proposed text when nothing was edited: that is no edit.
-    edited = text if text and not _same(text, proposed) else None
+    # The textarea comes back with the proposed text when nothing was edited: that is no edit (unless an
+    # edit was saved since, which the approval must then name).
+    unchanged = _same(text, draft.text) and not draft.edit_revision
+    edited = text if text and not unchanged else None
+    edits = {draft_id: text}
+    try:
+        body = build(ReviewIn, decision=decision, text=edited, comment=field(form, "comment")[:2000])
+        if decision == "approved" and body.text is not None:
+            # Saved and sent to the checks in its own transaction: the edit stays when approval must wait.
+            approved_text = body.text
+            async with runtime(request).unit_of_work() as session:
+                await actions.save_edit_as(session, user, draft_id, approved_text, approving=True)
+    except NotFound:
+        raise
+    except IntakeError as exc:
+        return await render_incident(
+            request,
+            user,
+            incident_id,
+            error=exc.indonesian or exc.message,
+            edits=edits,
+            status_code=exc.status_code,
+        )
 
     async def action(session: AsyncSession) -> None:
-        body = build(ReviewIn, decision=decision, text=edited, comment=field(form, "comment")[:2000])
         await actions.review_as(session, user, draft_id, body)
 
     done = "Draf disetujui." if decision == "approved" else "Draf ditolak."
-    return await _act(
-        request, user, incident_id, action, done, edits={draft_id: text}, anchor=f"#draf-{draft_id}"
-    )
-
-
-async def _save_edit(session: AsyncSession, user: Principal, draft_id: str, text: str) -> None:
-    draft, incident = await guards.visible_draft(session, user, draft_id)
-    if draft.status != "proposed":
-        raise IntakeError("Only a proposed draft can be edited.", indonesian="Draf ini sudah diputuskan.")
-    now = utcnow()
-    await session.execute(
-        update(Draft)
-        .where(Draft.id == draft_id)
-        .values(working_text=text, working_by=user.name, working_at=now)
-    )
-    add_timeline(
-        session,
-        incident.id,
-        "draft.edited",
-        f"Suntingan draf {DRAFT_NAMES.get(draft.kind, draft.kind)} disimpan oleh {user.name} "
-        "untuk disetujui.",
-        user.name,
-    )
+    return await _act(request, user, incident_id, action, done, edits=edits, anchor=f"#draf-{draft_id}")
 
 
 @router.post("/drafts/{draft_id}/save", response_class=HTMLResponse)
 async def save_edit(request: Request, draft_id: str, user: UserDep) -> Response:
     """Keep an edit for the approver without deciding (a Humas officer prepares, the head approves)."""
     form = await checked_form(request, user)
-    _proposed, incident_id = await _draft_incident(request, user, draft_id)
-    text = _text(form)[:20_000]
+    _draft, incident_id = await _draft_incident(request, user, draft_id)
+    text = _text(form)[:20_000].strip()
     problem = "Teks draf tidak boleh kosong." if not text else _unsafe(text, "Teks draf")
     if problem:
         return await render_incident(request, user, incident_id, error=problem, status_code=422)
@@ -186,8 +183,8 @@ async def save_edit(request: Request, draft_id: str, user: UserDep) -> Response:
         request,
         user,
         incident_id,
-        lambda s: _save_edit(s, user, draft_id, text),
-        "Suntingan disimpan.",
+        lambda s: actions.save_edit_as(s, user, draft_id, text),
+        "Suntingan disimpan dan sedang diperiksa; temuannya tampil di samping teks.",
         edits={draft_id: text},
         anchor=f"#draf-{draft_id}",
     )
@@ -341,6 +338,15 @@ async def triage(request: Request, incident_id: str, user: UserDep) -> Response:
     if field(form, "back") == "dashboard" and response.status_code == 303:
         return redirect(request, "/#tinjau", done)
     return response
+
+
+@router.get("/drafts/{draft_id}/check", response_class=HTMLResponse)
+async def draft_check(request: Request, draft_id: str, user: UserDep) -> Response:
+    """The check of the draft's latest edit as a fragment, for the incident page to refresh in place."""
+    async with runtime(request).sessions() as session:
+        draft, _incident = await guards.visible_draft(session, user, draft_id)
+        shown = DraftOut.model_validate(draft, from_attributes=True)
+    return render(request, "_draft_check.html", {"d": shown}, user=user)
 
 
 @router.get("/drafts/{draft_id}/docx")
