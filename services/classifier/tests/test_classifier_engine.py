@@ -557,6 +557,10 @@ def test_a_doubted_death_from_illness_is_not_held_at_level_2(policy: Policy) -> 
         "Sidak Kanwil di Lapas Kelas IIA Bogor: tidak ditemukan HP maupun narkoba di kamar hunian.",
         "Kurangi over crowded, Lapas Besi memindahkan 20 warga binaan ke dua lapas lain.",
         "Penyerahan remisi kepada 240 warga binaan berlangsung tertib di Lapas Sukamiskin.",
+        # an officer catching a visitor or a courier is the good news, not an officer arrested
+        "Petugas menggagalkan penyelundupan sabu; pengunjung AS ditangkap petugas dan diserahkan ke polisi.",
+        "Penyelundupan HP lewat tembok digagalkan petugas jaga; pelempar ditangkap dan ditetapkan tersangka.",
+        "Razia yang dipimpin langsung Kepala Lapas menemukan dua paket sabu; pemiliknya ditangkap.",
     ],
 )
 def test_good_news_stays_good_news_when_nothing_wrong_was_found(policy: Policy, text: str) -> None:

@@ -126,7 +126,8 @@ class Lexicon:
             for combo in rule.combos
         ]
         self.wrongdoing = [
-            (self._phrases(sign.phrases), self._phrases(sign.requires)) for sign in policy.review.wrongdoing
+            (self._phrases(sign.phrases), self._phrases(sign.requires), self._phrases(sign.unless))
+            for sign in policy.review.wrongdoing
         ]
         self.axes = {
             (axis, score, i): (
@@ -159,7 +160,7 @@ class Lexicon:
         matchers += list(self.modifiers.values())
         matchers += [m for triple in self.axes.values() for m in triple]
         matchers += [m for _, a, r, u in self.combos for m in (a, r, u)]
-        matchers += [m for pair in self.wrongdoing for m in pair]
+        matchers += [m for triple in self.wrongdoing for m in triple]
         matchers += [self.natural_causes, self.suspicious, self.natural_disaster, self.hedges]
         words = set(self.keywords.vocabulary) | self.person_first
         for matcher in matchers:
@@ -232,8 +233,10 @@ class Lexicon:
 
     def _wrongdoing(self, doc: Document) -> list[str]:
         signs: list[str] = []
-        for phrases, requires in self.wrongdoing:
+        for phrases, requires, unless in self.wrongdoing:
             for hit in phrases.find(doc):
+                if _in_sentence(unless, doc, hit):
+                    continue
                 if not requires.vocabulary:
                     signs.append(hit.phrase)
                 elif (partner := _partner(requires, doc, hit)) is not None:

@@ -393,10 +393,13 @@ class WrongdoingSign(_Strict):
 
     phrases: list[Phrase] = Field(min_length=1)
     requires: list[Phrase] = []
+    unless: list[Phrase] = Field(
+        default=[], description="None of these in the sentence: an officer catching a visitor is no sign."
+    )
 
     @model_validator(mode="after")
     def _valid(self) -> "WrongdoingSign":
-        _check_phrases([*self.phrases, *self.requires])
+        _check_phrases([*self.phrases, *self.requires, *self.unless])
         return self
 
 
