@@ -1,21 +1,45 @@
-"""Floors on the labelled evaluation set (python -m tanggap_classifier.eval prints the full report).
+"""Floors on the three labelled sets (python -m tanggap_classifier.eval prints the full report), and the
+validity of the real news files.
 
-The floors sit a little below what the current engine reaches (see the README for the numbers), so a
-policy change that makes classifications worse fails here; they never assert speed.
+The floors sit a little below what the current engine reaches (the numbers are in the report of issue
+12), so a policy change that makes classifications worse fails here; they never assert speed. The
+held-out 30% was run once, after the rules were final: its floors record that run and must not be
+used to tune the lexicon.
 """
 
 from collections import Counter
 
 import pytest
 
-from tanggap_classifier.eval import Report, default_cases_path, evaluate, format_report, load_cases
+from tanggap_classifier.eval import (
+    MAX_REAL_TEXT,
+    Report,
+    build_sets,
+    default_cases_path,
+    duplicate_urls,
+    evaluate_labelled,
+    format_report,
+    format_summary,
+    load_cases,
+    load_real,
+    main,
+    real_split,
+)
 from tanggap_classifier.policy import load_policy
+from tanggap_classifier.realset import load_real_items
 from tanggap_shared.contracts import Category
+
+# Collected twice, once in each file (same URL, labels differ): the loader keeps the first copy.
+KNOWN_DUPLICATES = {("rna-083", "rnb-023"), ("rna-088", "rnb-107"), ("rna-091", "rnb-016")}
 
 
 @pytest.fixture(scope="module")
-def report() -> Report:
-    return evaluate(load_policy(), load_cases())
+def reports() -> dict[str, Report]:
+    policy = load_policy()
+    return {
+        name: evaluate_labelled(policy, cases)
+        for name, cases in build_sets(["composed", "tune", "holdout"]).items()
+    }
 
 
 def test_the_set_covers_every_category_with_at_least_80_cases() -> None:
@@ -36,18 +60,106 @@ def test_the_held_out_set_is_valid_and_separate() -> None:
     assert not {c.text for c in holdout} & {c.text for c in load_cases()}
 
 
-def test_floors(report: Report) -> None:
-    assert report.crisis_accuracy >= 0.95
-    assert report.category_accuracy >= 0.95
-    assert report.level_accuracy >= 0.90
+class TestRealNewsFiles:
+    def test_every_item_is_valid_with_url_short_quote_label_and_facts(self) -> None:
+        raw = load_real_items()
+        items = load_real()  # validates each item: url, date, text length, label fields, facts
+
+        assert len(raw) >= 200
+        assert all(0 < len(i.text) <= MAX_REAL_TEXT for i in items), "short quotations only"
+        assert all(i.url.startswith(("http://", "https://")) for i in items)
+        assert all(i.label.reason for i in items)
+        assert all(isinstance(r.get("facts", {}).get("days"), list) for r in raw)
+        assert all(isinstance(r.get("facts", {}).get("amounts"), list) for r in raw)
+
+    def test_ids_are_unique_and_a_url_counts_once(self) -> None:
+        raw = load_real_items()
+        items = load_real()
+        ids = [r["id"] for r in raw]
+
+        assert len(ids) == len(set(ids))
+        assert len({i.url for i in items}) == len(items)
+        found = {tuple(sorted(found)) for found in duplicate_urls().values()}
+        assert found == KNOWN_DUPLICATES, "a new duplicate URL: keep each article once"
+        assert len(items) == len(raw) - len(KNOWN_DUPLICATES)
+
+    def test_the_split_holds_out_about_30_percent_by_url(self) -> None:
+        tune, holdout = real_split(load_real())
+
+        assert 0.25 <= len(holdout) / (len(tune) + len(holdout)) <= 0.35
+        assert not {i.url for i in tune} & {i.url for i in holdout}
+
+    def test_the_real_sets_are_not_the_composed_cases(self) -> None:
+        composed = {c.text for c in load_cases()}
+
+        assert not composed & {i.text for i in load_real()}
+
+    def test_labels_use_the_level_bounds_and_crisis_consistently(self) -> None:
+        for item in load_real():
+            label = item.label
+            assert 1 <= label.level_min <= label.level_max <= 4
+            assert label.crisis or (label.category == Category.ROUTINE and label.level_max == 1)
+
+
+def test_composed_floors(reports: dict[str, Report]) -> None:
+    report = reports["composed"]
+
+    assert report.crisis_accuracy >= 0.97
+    assert report.category_accuracy >= 0.96
+    assert report.level_accuracy >= 0.92
     assert report.level_within_one >= 0.98
+    assert report.severe_share >= 0.95
     assert report.under_levelled <= 3, "too few people woken up"
 
 
-def test_the_printed_report_has_the_confusion_matrix_and_the_misses(report: Report) -> None:
-    text = format_report(report, "test")
+def test_real_tune_floors(reports: dict[str, Report]) -> None:
+    report = reports["tune"]
 
-    assert "Level confusion" in text
+    assert report.crisis_accuracy >= 0.93
+    assert report.category_accuracy >= 0.93
+    assert report.severe_share >= 0.95
+    assert report.level_accuracy >= 0.84
+    assert len(report.silently_dropped) <= 5
+
+
+def test_real_held_out_floors(reports: dict[str, Report]) -> None:
+    # Measured once with policy 2026.12-real.1, after the rules were final (issue 12): category 0.866,
+    # crisis 0.881, level >= 3 kept 12 of 13, level in bounds 0.836. Below the targets; never tune on it.
+    report = reports["holdout"]
+
+    assert report.category_accuracy >= 0.84
+    assert report.crisis_accuracy >= 0.85
+    assert report.severe_share >= 0.90
+    assert report.level_accuracy >= 0.80
+
+
+def test_a_needs_review_report_reaches_a_person_but_is_no_crisis_hit(reports: dict[str, Report]) -> None:
+    for report in reports.values():
+        for outcome in report.reached_person:
+            assert outcome.case.crisis
+            assert not outcome.result.crisis
+            assert outcome.result.needs_review
+            assert not outcome.crisis_ok
+        assert len(report.crisis_missed) == len(report.reached_person) + len(report.silently_dropped)
+
+
+def test_the_printed_report_has_each_set_the_confusion_matrix_and_every_miss(
+    reports: dict[str, Report],
+) -> None:
+    summary = format_summary(reports, "test")
+    text = format_report(reports["tune"], "test", "tune")
+
+    assert "real news, held out (30%)" in summary
+    assert "composed set" in summary
+    assert "reached a person" in summary
     assert "labelled 4" in text
-    assert f"Misses ({len(report.misses)})" in text
-    assert sum(sum(row) for row in report.confusion()) == len(report.outcomes)
+    assert f"Misses ({len(reports['tune'].misses)})" in text
+    assert sum(sum(row) for row in reports["tune"].confusion()) == len(reports["tune"].outcomes)
+
+
+def test_the_command_can_leave_the_held_out_set_out(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--sets", "composed,tune"]) == 0
+
+    out = capsys.readouterr().out
+    assert "real news, tune (70%)" in out
+    assert "held out" not in out
