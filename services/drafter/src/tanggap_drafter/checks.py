@@ -29,6 +29,10 @@ from tanggap_shared.events import Finding
 _INFORMAL_TERM = re.compile(r"\b(napi|narapidana)\b", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"\[([^\[\]\n]{1,120})\]")
 _NUMBER = re.compile(r"\d+(?:[.,:/]\d+)*")
+# Tanggap's own terms that hold digits, and its placeholders that say who fills them ("[diisi …]"):
+# neither is a claim about the incident.
+_OWN_TERMS = re.compile(r"\b5W\s*\+\s*1H\b|\b27/9/3\b", re.IGNORECASE)
+_FILL_IN = re.compile(r"\[diisi [^\[\]\n]{1,160}\]")
 _ENUMERATION = re.compile(r"(?m)^[ \t]*(?:[-•][ \t]*)?\d{1,2}[.)][ \t]")
 _URL = re.compile(r"https?://\S+")
 _WORD = re.compile(r"[\w\[\]]+(?:[-'’][\w\]]+)*")
@@ -259,9 +263,14 @@ def check_placeholders(text: str) -> list[Finding]:
     seen: dict[str, Finding] = {}
     for m in _PLACEHOLDER.finditer(text):
         name = m.group(1).strip()
+        who, _, what = name.removeprefix("diisi ").partition(": ")
+        message = (
+            f"Lengkapi {what} (diisi oleh {who})."
+            if name.startswith("diisi ") and what
+            else f"Lengkapi {name}."
+        )
         seen.setdefault(
-            name,
-            Finding(code="placeholder", severity="info", message=f"Lengkapi {name}.", excerpt=m.group(0)),
+            name, Finding(code="placeholder", severity="info", message=message, excerpt=m.group(0))
         )
     return list(seen.values())
 
@@ -307,11 +316,12 @@ def known_numbers(known: str) -> set[int]:
 def check_numbers(text: str, known: str) -> list[Finding]:
     """Every figure in a draft must come from the report or the unit data; anything else was invented.
 
-    List numbering ("1. ", "2) ") is structure, not a figure; link addresses are checked as links.
+    List numbering ("1. ", "2) ") is structure, not a figure; link addresses are checked as links; the
+    term "5W+1H" and Tanggap's "[diisi …]" placeholders are Tanggap's own words, not figures.
     """
     known_tokens = set(_NUMBER.findall(known))
     groups = known_numbers(known)
-    scanned = _masked(_masked(text, _URL), _ENUMERATION)
+    scanned = _masked(_masked(_masked(_masked(text, _URL), _ENUMERATION), _OWN_TERMS), _FILL_IN)
     findings: list[Finding] = []
     for m in _NUMBER.finditer(scanned):
         token = m.group(0)
@@ -349,7 +359,7 @@ def check_dates(text: str, known: str) -> list[Finding]:
             text,
             m.span(),
         )
-        for m in _DATE_WORD.finditer(_masked(text, _URL))
+        for m in _DATE_WORD.finditer(_masked(_masked(text, _URL), _FILL_IN))
         if m.group(0).lower() not in known_words
     ]
 

@@ -270,7 +270,7 @@ def build_context(
     return DraftContext(
         unit_name=event.unit.name,
         city=event.unit.city or fill(HUMAS, "kota"),
-        region_name=event.unit.region_name or "[Kantor Wilayah Direktorat Jenderal Pemasyarakatan]",
+        region_name=event.unit.region_name or fill(HUMAS, "nama Kantor Wilayah"),
         category=event.category,
         category_label=wording.label,
         category_title=wording.title,

@@ -32,6 +32,20 @@ _LOWER_FIRST = frozenset({"what", "how"})
 _VERB = re.compile(
     r"(?i)^(?!berita|dinding|dinas|direktur|desa|meja|menteri|terminal|teras)(?:me|ber|ter|di)[a-z]{4,}\b"
 )
+# A report's verb for the event, as the noun a sentence "berupa …" needs.
+EVENT_NOUNS = {
+    "kabur": "pelarian", "melarikan diri": "pelarian", "lari": "pelarian", "lolos": "pelarian",
+    "ricuh": "kericuhan", "rusuh": "kerusuhan", "bentrok": "bentrokan", "berkelahi": "perkelahian",
+    "terbakar": "kebakaran", "dibakar": "pembakaran", "tewas": "kematian", "meninggal": "kematian",
+    "meninggal dunia": "kematian", "dianiaya": "penganiayaan", "dikeroyok": "pengeroyokan",
+    "diperas": "pemerasan", "mengamuk": "amukan", "gantung diri": "kematian",
+}  # fmt: skip
+# Counts of people by who they are, which repeat a count of what happened to them ("empat Anak").
+_HEADCOUNTS = frozenset({"inmates", "children", "detainees", "visitors", "officers"})
+_ROLES = frozenset(
+    {"napi", "narapidana", "warga binaan", "wbp", "tahanan", "petugas", "sipir", "anak", "pengunjung"}
+    | {"keluarga", "penghuni", "tersangka", "terdakwa"}
+)
 # How several readings of one item are joined ("Selasa" + "dini hari" + "pukul 03.00 WIB").
 _JOIN = {"when": " ", "where": ", ", "who": " dan "}
 _MAX_PARTS = 3
@@ -70,6 +84,8 @@ class FactItem:
         prefix = _CLAUSE_PREFIX.get(self.key)
         if prefix is None:
             return None
+        if self.key == "what" and self.text.lower() in EVENT_NOUNS:
+            return prefix + EVENT_NOUNS[self.text.lower()]
         if self.key == "what" and _VERB.match(self.text):
             prefix = "berupa peristiwa "  # "berupa melarikan diri" is no Indonesian; a verb needs a noun
         return prefix + (lower_first(self.text) if self.key in _LOWER_FIRST else self.text)
@@ -112,18 +128,39 @@ def _joined(key: str, values: Iterable[str]) -> str:
             continue
         parts = [p for p in parts if p.lower() not in low]  # a longer reading covers a shorter one
         parts.append(value)
-    return _JOIN.get(key, "; ").join(parts[:_MAX_PARTS])
+    parts = parts[:_MAX_PARTS]
+    if key == "who" and len(parts) > 2:
+        return ", ".join(parts[:-1]) + ", dan " + parts[-1]
+    return _JOIN.get(key, "; ").join(parts)
 
 
 def _from_readings(event: IncidentClassified, key: str, children: bool) -> Fact | None:
     read = [f for f in live_readings(event) if f.kind == key and f.value.strip()]
-    if children and key == "who":
-        read = []  # PPRA / UU SPPA Pasal 19: nothing that identifies an Anak
+    if key == "who":
+        # PPRA / UU SPPA Pasal 19: nothing that identifies an Anak. A bare role word ("napi") says
+        # nothing an amount does not, and APH are who handles it, not who is involved.
+        read = [] if children else [f for f in read if f.role != "aph" and f.value.lower() not in _ROLES]
     if not read:
         return None
+    if key == "when":
+        # The most precise time (a day or date over "subuh"), the first among equals (later ones are
+        # usually follow-ups: "hingga Rabu sore").
+        read = [max(read, key=lambda f: ("day" in f.detail) + ("date" in f.detail) * 2)]
     if key == "what":
         read = read[:1]  # the event itself, in the report's first phrase
-    return Fact(value=_joined(key, (f.value.strip() for f in read)), verified=all(map(is_verified, read)))
+    values = [_event_phrase(f.value.strip()) if key == "what" else f.value.strip() for f in read]
+    return Fact(value=_joined(key, values), verified=all(map(is_verified, read)))
+
+
+def _event_phrase(value: str) -> str:
+    """A read event as a draft states it: a headline's Title Case lowered (it is no name), and a verb
+    the report used turned into its noun ("kaburnya" → "pelarian"); a method of death becomes the death
+    itself, never its manner (KEJ Pasal 4)."""
+    words = value.split()
+    if all(w[:1].isupper() for w in words) and not any(w.isupper() and len(w) > 1 for w in words):
+        value = value.lower()
+    key = value.lower().removesuffix("nya")
+    return EVENT_NOUNS.get(key, EVENT_NOUNS.get(value.lower(), value))
 
 
 def _sensitive_readings(event: IncidentClassified) -> list[str]:
@@ -145,7 +182,10 @@ def gather_facts(event: IncidentClassified, children: bool) -> list[FactItem]:
             # PPRA / UU SPPA Pasal 19: nothing that identifies an Anak, not even initials.
             continue
         text = clean_fact(fact.value, known)
-        sensitive = bool(SECURITY.search(text)) or any(s and s in text.lower() for s in secret)
+        low = text.lower()
+        # A place or phrase that is part of a sensitive reading ("tembok belakang" of "memanjat tembok
+        # belakang") is as sensitive as the reading itself.
+        sensitive = bool(SECURITY.search(text)) or any(s and (s in low or low in s) for s in secret)
         items.append(FactItem(key, label, text, fact.verified, sensitive=sensitive))
     return items
 
@@ -171,15 +211,22 @@ def gather_amounts(
     known = place_words(event)
     items: list[AmountItem] = []
     seen: set[str] = set()
+    said: set[str] = set()  # "empat Anak melarikan diri" and "empat anak binaan" are one count
     for fact in live_readings(event):
         if fact.kind not in ("amount", "casualty") or not fact.value.strip() or fact.sensitive:
             continue
+        if fact.amount is None or not fact.amount.words.strip():
+            continue  # "tewas" without a count is what happened, not an amount
+        words = fact.amount.words.strip().lower() if fact.amount is not None else ""
         if fact.detail in counted_by_impact or fact.detail in seen:
+            continue
+        if words in said and fact.detail in _HEADCOUNTS:
             continue
         text = _amount_text(fact, known)
         if SECURITY.search(text):
             continue  # guard numbers are security detail, never an amount to publish
         seen.add(fact.detail)
+        said.add(words)
         items.append(AmountItem(fact.detail, text, is_verified(fact)))
     return items
 
