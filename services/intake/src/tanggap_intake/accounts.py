@@ -4,6 +4,7 @@ import functools
 import hashlib
 import math
 import os
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -103,8 +104,19 @@ class NewUser:
     region_code: str | None = None
 
 
-def check_safe_text(value: str, field: str, label: str) -> None:
-    """A name shown to others must read as stored: no control, invisible or text-direction characters."""
+# The columns of names and e-mail addresses: a longer value was a 500 on PostgreSQL (SQLite keeps it).
+MAX_NAME = 200
+
+
+def check_safe_text(value: str, field: str, label: str, max_length: int = MAX_NAME) -> None:
+    """A name shown to others must read as stored: no control, invisible or text-direction characters, and
+    no longer than its column."""
+    if len(value.strip()) > max_length:
+        raise Refused(
+            f"{field} is longer than {max_length} characters.",
+            indonesian=f"{label} paling panjang {max_length} karakter.",
+            detail=[{"field": field, "message": f"at most {max_length} characters"}],
+        )
     try:
         textnorm.require_safe(value)
     except textnorm.UnsafeText as exc:
@@ -115,13 +127,29 @@ def check_safe_text(value: str, field: str, label: str) -> None:
         ) from None
 
 
-async def create_user(session: AsyncSession, new: NewUser) -> User:
-    username = new.username.strip().lower()
-    if not username or not username.replace(".", "").replace("_", "").replace("-", "").isalnum():
+# ASCII only: isalnum() also accepts Cyrillic, Greek or full-width letters, so "аdmin" (Cyrillic а) would be
+# a second account that reads as the admin's in every list, log and audit line.
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+
+
+def checked_username(raw: str) -> str:
+    """The username as stored (trimmed, lower case), or Refused naming the rule."""
+    username = raw.strip()
+    # Checked before lower(): str.lower() maps some non-ASCII letters (the Kelvin sign) to ASCII ones.
+    if not username.isascii() or not USERNAME.fullmatch(username.lower()):
         raise Refused(
-            "Nama pengguna hanya boleh huruf, angka, titik, garis bawah atau tanda hubung.",
-            detail=[{"field": "username", "message": "invalid"}],
+            "A username is 1 to 64 characters: ASCII letters a-z, digits, '.', '_' or '-', starting with a "
+            "letter or digit.",
+            indonesian="Nama pengguna hanya boleh berisi huruf a-z (tanpa huruf dari abjad lain atau huruf "
+            "beraksen), angka, titik, garis bawah atau tanda hubung, diawali huruf atau angka, paling "
+            "panjang 64 karakter.",
+            detail=[{"field": "username", "message": "only a-z, 0-9, '.', '_' and '-'"}],
         )
+    return username.lower()
+
+
+async def create_user(session: AsyncSession, new: NewUser) -> User:
+    username = checked_username(new.username)
     if await session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"Nama pengguna {username} sudah dipakai.")
     check_safe_text(new.name, "name", "Nama lengkap")

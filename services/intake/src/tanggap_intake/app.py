@@ -356,21 +356,29 @@ CONSOLE_HEADERS = [
 
 
 class ConsoleHeaders:
-    """Security headers on console pages (not on the API docs, which load their own assets)."""
+    """Security headers on console pages (not on the API docs, which load their own assets); `nosniff` on
+    every other answer."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not is_console(scope.get("path", "")):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        console = is_console(scope.get("path", ""))
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *CONSOLE_HEADERS]
-                if not scope.get("path", "").startswith("/static"):
-                    message["headers"].append((b"cache-control", b"no-store"))
+                headers = list(message.get("headers", []))
+                if console:
+                    headers += CONSOLE_HEADERS
+                    if not scope.get("path", "").startswith("/static"):
+                        headers.append((b"cache-control", b"no-store"))
+                elif not any(name.lower() == b"x-content-type-options" for name, _ in headers):
+                    # The API's errors repeat what the caller sent (an id, a field): never read as HTML.
+                    headers.append((b"x-content-type-options", b"nosniff"))
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, with_headers)

@@ -214,17 +214,55 @@ async def take_entry(
         result.spikes += 1
 
 
+class FeedTooLarge(Exception):
+    pass
+
+
+async def download(client: httpx.AsyncClient, url: str, settings: IntakeSettings) -> bytes:
+    """The feed's bytes, streamed: at most `feed_max_bytes` and within `feed_deadline_seconds` overall.
+
+    httpx's timeout bounds each read, not the download: a server that sends a byte now and then, or an
+    endless body, would hold the poller (and its memory) forever. A feed is written by others.
+    """
+    limit = settings.feed_max_bytes
+    async with asyncio.timeout(settings.feed_deadline_seconds):
+        request = client.build_request("GET", url, timeout=settings.feed_timeout_seconds)
+        response = await client.send(request, stream=True, follow_redirects=True)
+        try:
+            response.raise_for_status()
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > limit:
+                raise FeedTooLarge(f"larger than {limit} bytes (declared {declared})")
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise FeedTooLarge(f"larger than {limit} bytes")
+                chunks.append(chunk)
+            return b"".join(chunks)
+        finally:
+            await response.aclose()
+
+
 async def poll_feed(
     runtime: Runtime, settings: IntakeSettings, client: httpx.AsyncClient, url: str, result: PollResult
 ) -> None:
     try:
-        response = await client.get(url, timeout=settings.feed_timeout_seconds, follow_redirects=True)
-        response.raise_for_status()
+        content = await download(client, url, settings)
+    except FeedTooLarge as exc:
+        log.warning("intake.feed_too_large", feed=url, limit=settings.feed_max_bytes)
+        result.errors.append(f"{url}: {exc}")
+        return
+    except TimeoutError:
+        log.warning("intake.feed_too_slow", feed=url, deadline=settings.feed_deadline_seconds)
+        result.errors.append(f"{url}: not downloaded within {settings.feed_deadline_seconds:g} s")
+        return
     except httpx.HTTPError as exc:
         log.warning("intake.feed_unreachable", feed=url, error=repr(exc))
         result.errors.append(f"{url}: {exc!r}")
         return
-    parsed = feedparser.parse(response.content)
+    parsed = feedparser.parse(content)
     if parsed.get("bozo") and not parsed.entries:
         log.warning("intake.feed_unreadable", feed=url, error=str(parsed.get("bozo_exception")))
         result.errors.append(f"{url}: not a feed")

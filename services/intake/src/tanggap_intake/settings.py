@@ -104,7 +104,15 @@ class IntakeSettings(ServiceSettings):
     # News monitoring
     feeds: list[str] = Field(default=[], description="RSS/Atom URLs polled for news about corrections.")
     feed_poll_seconds: float = Field(default=900, gt=0)
-    feed_timeout_seconds: float = Field(default=20, gt=0)
+    feed_timeout_seconds: float = Field(default=20, gt=0, description="Connecting, and each read.")
+    feed_deadline_seconds: float = Field(
+        default=60,
+        gt=0,
+        description="A feed must be downloaded within this time, or it is skipped this round.",
+    )
+    feed_max_bytes: int = Field(
+        default=5 * 1024 * 1024, ge=1024, description="A larger feed is not read (skipped, with an error)."
+    )
     spike_window_hours: int = Field(default=24, ge=1)
     spike_baseline_days: int = Field(default=28, ge=1)
     spike_factor: float = Field(default=3.0, ge=1)
