@@ -19,6 +19,7 @@ from tanggap_classifier.reading import (
     read_text,
     reading_of,
 )
+from tanggap_classifier.realset import Split
 from tanggap_shared.events import FactDecision, ReadFact, ReportSnapshot
 
 ISSUE = "Dua warga binaan melarikan diri pada Selasa dini hari pukul 03.00 dengan memanjat tembok belakang"
@@ -380,19 +381,25 @@ def test_llm_facts_never_overwrite_a_person_decision() -> None:
 
 # --- the real news sets -------------------------------------------------------------------------------
 
-# Floors (days, amounts) a bit under what was measured once the rules were final: tuning 70% 0.987 and
-# 1.000; held-out 30%, run once and not tuned on, 0.765 and 0.938 (under the 0.90 target for days).
-TUNE_FLOORS = (0.95, 0.97)
-HOLDOUT_FLOORS = (0.74, 0.91)
+# Floors (days, amounts) a bit under what was measured. Round one (2026-12-03, rules final): tune 0.987
+# and 1.000; the A+B 30%, run once and not tuned on, 0.765 and 0.938. That 30% is "seen" since (tuned on).
+# The held-out share is now C's 30%, run once after round two's rules were final.
+FLOORS: dict[Split, tuple[float, float]] = {
+    "tune": (0.95, 0.97),
+    "seen": (0.74, 0.91),
+}
 
 
 def test_reading_eval_keeps_its_floors_and_invents_nothing() -> None:
-    tune, holdout = reading_eval.split()
-    assert len(tune) >= 100
-    assert len(holdout) >= 40
-    for items, (days, amounts) in ((tune, TUNE_FLOORS), (holdout, HOLDOUT_FLOORS)):
+    sets = reading_eval.split()
+    assert len(sets["tune"]) >= 100
+    assert len(sets["seen"]) >= 60
+    for name, items in sets.items():
         score = reading_eval.score_items(items)
-        assert score.invented == 0, score.misses
-        assert score.day_share >= days, score.misses
-        assert score.amount_share >= amounts, score.misses
+        # Only a count for the held-out share: its misses must not steer the rules.
+        assert score.invented == 0, f"{name}: {score.invented} facts not in their text"
+        if name in FLOORS:
+            days, amounts = FLOORS[name]
+            assert score.day_share >= days, score.misses
+            assert score.amount_share >= amounts, score.misses
     assert reading_eval.composed_misses() == []
