@@ -7,14 +7,19 @@ the services run (SQLite's -wal/-shm, Qdrant's files, the sink) and after they s
 install left 0755/0644 is tightened on start; a folder Tanggap did not create is left as it is.
 """
 
+import contextlib
 import os
 import stat
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tanggap_runner.nats import NatsServer, free_port
 
 from ..runner_kit import RunnerProcess, modes_not_private
 
@@ -131,3 +136,59 @@ def test_a_folder_tanggap_did_not_create_keeps_its_modes(
     assert ours, "the runner wrote its marker, lock and logs"
     for path in ours:
         assert modes_not_private(path) == [], path
+
+
+SERVICES = ("intake", "classifier", "drafter", "notifier")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_service_started_without_the_runner_keeps_its_files_private(
+    service: str, fresh_nats: NatsServer, tmp_path: Path
+) -> None:
+    """As docker compose or systemd start it: the parent's umask is 022, the service's own entry point
+    makes what it creates private (its database and -wal/-shm files, Qdrant's, the sink)."""
+    state = tmp_path / "state"
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("TANGGAP_")},
+        "TANGGAP_STATE_DIR": str(state),
+        "TANGGAP_BROKER_URL": fresh_nats.url,
+        "TANGGAP_HTTP_HOST": "127.0.0.1",
+        "TANGGAP_HTTP_PORT": str(port),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", f"tanggap_{service}"],
+        env=env,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        umask=0o022,
+    )
+    try:
+        deadline = time.monotonic() + BOUND
+        while True:
+            assert process.poll() is None, f"{service} exited with {process.returncode}"
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).is_success:
+                    break
+            assert time.monotonic() < deadline, f"{service} not healthy within {BOUND:.0f} s"
+            time.sleep(0.2)
+        assert any(p.name.endswith("-wal") for p in state.rglob("*")), "its SQLite database is open"
+        assert modes_not_private(state) == []
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    assert modes_not_private(state) == []
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_image_creates_the_state_folder_private(service: str) -> None:
+    text = (ROOT / "services" / service / "Dockerfile").read_text()
+    assert "TANGGAP_STATE_DIR=/var/lib/tanggap" in text
+    assert "chmod 0700 /var/lib/tanggap" in text

@@ -218,7 +218,9 @@ class System:
                 self._spawn(name)
             self.wait_healthy()
         except Interrupted as exc:
-            self._say(f"{exc} received while starting: stopping what was started")
+            self._say(
+                f"{exc} received while starting: stopping what was started ({exc} again kills it at once)"
+            )
             self.stop()
             raise
         except BaseException:
