@@ -172,12 +172,23 @@ async def test_a_draft_goes_to_the_approver_of_its_level(service: Any) -> None:
     )
     await publish(runtime, draft)
     await settled(runtime)
+    # The draft waits in the approver's request while its gathering window is open.
+    assert await rows(runtime, Delivery, incident_id=str(draft.incident_id)) == []
+    (window,) = await rows(runtime, Timer, incident_id=str(draft.incident_id))
+    assert window.kind == "approval"
+
+    assert await service.handler.scheduler.fire_due(datetime.now(UTC) + timedelta(minutes=1)) == 1
     (approval,) = await rows(runtime, Delivery, incident_id=str(draft.incident_id))
     assert approval.person_id == "ditjenpas-pusat"
-    assert approval.trigger_type == "draft.proposed"
-    assert approval.body.startswith("Draf siaran pers menunggu persetujuan Anda.")
-    (timer,) = await rows(runtime, Timer, incident_id=str(draft.incident_id))
-    assert timer.key == f"draft:{draft.draft_id}"
+    assert approval.kind == "approval_request"
+    assert approval.trigger_type == "notifier.approval_request"
+    assert approval.title == "Tanggap: Permintaan persetujuan: 1 draf (Lapas Kelas I Cipinang)"
+    assert approval.body.startswith("1 draf menunggu persetujuan Anda:\n- Siaran pers\n")
+    (escalation,) = [
+        t for t in await rows(runtime, Timer, incident_id=str(draft.incident_id)) if t.kind == "escalation"
+    ]
+    assert escalation.key == f"approval:{approval.trigger_event_id}"
+    assert escalation.payload["about"] == "permintaan persetujuan: 1 draf"
 
 
 async def test_unit_without_team_reaches_the_kanwil_with_the_gap_recorded(service: Any) -> None:

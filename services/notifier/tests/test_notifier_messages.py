@@ -12,7 +12,7 @@ from tanggap_notifier.messages import (
     MessageRenderer,
     format_local,
 )
-from tanggap_notifier.routing import NOTICE_KINDS, Routed, crisis_recipients, load_policy
+from tanggap_notifier.routing import TEMPLATE_KINDS, Routed, crisis_recipients, load_policy
 from tanggap_notifier.sender import style_for
 from tanggap_shared.contracts import Category
 from tanggap_shared.events import UnitRef
@@ -37,7 +37,16 @@ INCIDENT = IncidentView(
 )
 EXTRAS = {
     "level_raised": {"previous_level": 2},
-    "draft_proposed": {"kind": "siaran pers", "blocking": 1},
+    "approval_request": {
+        "drafts": [
+            {"title": "Pernyataan awal (holding statement)", "blocking": 0},
+            {"title": "Siaran pers", "blocking": 1},
+        ],
+        "count": 2,
+        "blocking": 1,
+        "round": 1,
+        "about": "permintaan persetujuan: 2 draf",
+    },
     "draft_approved": {"kind": "siaran pers", "reviewer": "Kakanwil DKI"},
     "deadline_approaching": {"deadline_name": "x", "due": "y", "due_clock": "z", "minutes_left": 15},
     "deadline_missed": {"deadline_name": "x", "due": "y", "due_clock": "z", "minutes_left": 0},
@@ -97,7 +106,7 @@ def test_short_text_for_chat_and_sms_holds_the_essentials() -> None:
 
 
 def test_every_kind_renders_and_never_carries_the_report_text() -> None:
-    for kind in NOTICE_KINDS:
+    for kind in TEMPLATE_KINDS:
         if kind == "digest":
             message = RENDERER.render_digest(["Tanggap: Krisis Level 1 di Lapas X — https://t/incidents/1"])
         else:
@@ -126,10 +135,20 @@ def test_deadline_is_in_the_unit_time_zone() -> None:
 
 
 def test_draft_and_escalation_texts() -> None:
-    draft = _render("draft_proposed")
-    assert draft.title == "Tanggap: Draf siaran pers menunggu persetujuan Anda (Lapas Kelas IIA Salemba)"
-    assert draft.body.startswith("Draf siaran pers menunggu persetujuan Anda.")
-    assert "1 temuan wajib diperbaiki" in draft.body
+    request = _render("approval_request")
+    assert request.title == "Tanggap: Permintaan persetujuan: 2 draf (Lapas Kelas IIA Salemba)"
+    assert request.body.startswith(
+        "2 draf menunggu persetujuan Anda:\n"
+        "- Pernyataan awal (holding statement)\n"
+        "- Siaran pers (1 temuan wajib diperbaiki)\n"
+    )
+    assert request.short.startswith(
+        "PERMINTAAN PERSETUJUAN - Level 3 - Lapas Kelas IIA Salemba\n2 draf menunggu persetujuan Anda:\n"
+        "- Pernyataan awal (holding statement)\n- Siaran pers (1 temuan wajib diperbaiki)\n"
+    )
+    link = f"https://tanggap.example.go.id/incidents/{INCIDENT.incident_id}"
+    assert request.body.count(link) == 1, "one link to the incident page"
+    assert request.short.count(link) == 1
     escalation = _render("escalation")
     assert escalation.title == "Tanggap: BELUM DIKONFIRMASI - pemberitahuan krisis (Lapas Kelas IIA Salemba)"
     assert "Belum mengonfirmasi: Contoh: A." in escalation.body

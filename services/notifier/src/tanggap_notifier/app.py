@@ -13,7 +13,7 @@ from tanggap_notifier.dispatch import Dispatcher, RetryPolicy
 from tanggap_notifier.handlers import RoutingHandler, register
 from tanggap_notifier.messages import MessageRenderer
 from tanggap_notifier.people import seed_if_empty
-from tanggap_notifier.routing import NOTICE_KINDS, RoutingPolicy, load_policy
+from tanggap_notifier.routing import TEMPLATE_KINDS, RoutingPolicy, load_policy
 from tanggap_notifier.scheduler import Scheduler
 from tanggap_notifier.sender import Sender, use_telegram_api
 from tanggap_notifier.settings import NotifierSettings
@@ -41,7 +41,7 @@ def check_channels(directory: Directory, sender: Sender, settings: NotifierSetti
 
 def build_renderer(settings: NotifierSettings) -> MessageRenderer:
     renderer = MessageRenderer(public_url=settings.public_url, templates_dir=settings.templates_dir)
-    renderer.check(NOTICE_KINDS)
+    renderer.check(TEMPLATE_KINDS)
     return renderer
 
 

@@ -3,20 +3,23 @@
 incident.classified: store the incident, publish its crisis team when it changed, page who is new to
 the crisis (everyone at first; on a level rise only the people the new level adds), watch deadlines.
 A classification that is not a crisis but "perlu ditinjau" asks the unit's Humas, once, to decide.
-draft.proposed: ask the approver of the level. draft.reviewed: stop the approval's escalation; an
-approval tells the team and meets its deadline. notification.acknowledged: stop that page's
-escalation. incident.closed: stop every timer and tell the team.
+draft.proposed: add the draft to the approver's request (approvals.py: one per incident and approver,
+sent when its gathering window ends). draft.reviewed: mark it reviewed there (the request's escalation
+stops once every listed draft is reviewed); an approval tells the team and meets its deadline.
+notification.acknowledged: stop that page's escalation. incident.closed: stop every timer and tell the
+team.
 """
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import structlog
 from faststream.nats import NatsMessage
 from sqlalchemy import false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tanggap_notifier import approvals
 from tanggap_notifier.directory import Directory
 from tanggap_notifier.dispatch import Dispatcher
 from tanggap_notifier.incidents import (
@@ -28,7 +31,7 @@ from tanggap_notifier.incidents import (
     view_of,
     view_of_classified,
 )
-from tanggap_notifier.messages import IncidentView, MessageRenderer, draft_label
+from tanggap_notifier.messages import MessageRenderer, draft_label
 from tanggap_notifier.metrics import TIME_TO_ACKNOWLEDGE
 from tanggap_notifier.models import Delivery, DigestItem, IncidentState, TimerKind
 from tanggap_notifier.notices import PRODUCER, Notice, stage
@@ -37,7 +40,7 @@ from tanggap_notifier.routing import RoutingPolicy, resolve
 from tanggap_notifier.scheduler import Scheduler
 from tanggap_notifier.settings import NotifierSettings
 from tanggap_notifier.timers import cancel, schedule_deadlines
-from tanggap_shared.contracts import Category, Channel
+from tanggap_shared.contracts import Channel
 from tanggap_shared.db import already_applied
 from tanggap_shared.events import (
     DraftProposed,
@@ -130,7 +133,9 @@ class RoutingHandler:
     ) -> None:
         state, previous = await record_classification(session, event)
         if not event.crisis:
-            await cancel(session, incident_id=state.incident_id)
+            # Not the approval windows: the drafts already proposed still reach their approver.
+            kinds = (TimerKind.ESCALATION, TimerKind.DEADLINE)
+            await cancel(session, incident_id=state.incident_id, kinds=kinds)
             log.info("notifier.not_a_crisis", level=event.level, needs_review=event.needs_review)
             if event.needs_review and not state.closed:
                 await self.triage_needed(session, event, state, directory, now)
@@ -179,41 +184,30 @@ class RoutingHandler:
         notice = Notice("triage_needed", trigger, event.type, view, trigger)
         await self._stage(session, notice, directory, now, "triage_needed")
 
-    async def _view(self, session: AsyncSession, incident_id: uuid.UUID) -> IncidentView | None:
-        state = await get_state(session, incident_id)
-        return view_of(state) if state is not None else None
+    def _approval_window(self) -> timedelta:
+        settings = self.runtime.settings
+        seconds = settings.approval_digest_seconds if isinstance(settings, NotifierSettings) else 20.0
+        return timedelta(seconds=seconds)
 
     async def draft_proposed(
         self, session: AsyncSession, event: DraftProposed, directory: Directory, now: datetime
     ) -> None:
-        known = await self._view(session, event.incident_id)
-        view = IncidentView(
-            incident_id=event.incident_id,
-            unit=event.unit,
-            level=event.level,
-            category=known.category if known else Category.ROUTINE,
-            known_at=known.known_at if known else event.occurred_at,
-            deadlines=known.deadlines if known else {},
+        """The draft joins its approver's request (one per incident and approver); nothing is paged now."""
+        approvers = resolve(
+            self.policy.targets_for(approvals.KIND, event.level),
+            directory=directory,
+            policy=self.policy,
+            unit=event.unit.code,
+            region=event.unit.region,
         )
-        extra = {
-            "kind": draft_label(event.kind),
-            "blocking": sum(1 for f in event.findings if f.severity == "blocking"),
-        }
-        notice = Notice(
-            "draft_proposed",
-            event.event_id,
-            event.type,
-            view,
-            event.event_id,
-            extra,
-            draft_id=str(event.draft_id),
-        )
-        await self._stage(session, notice, directory, now, "draft_proposed")
+        await approvals.gather(session, event, approvers, window=self._approval_window(), now=now)
 
     async def draft_reviewed(
         self, session: AsyncSession, event: DraftReviewed, directory: Directory, now: datetime
     ) -> None:
+        # `draft:<id>`: the escalation of a per-draft page staged before approval requests existed.
         stopped = await cancel(session, key=f"draft:{event.draft_id}")
+        stopped += await approvals.reviewed(session, str(event.incident_id), str(event.draft_id))
         state = await get_state(session, event.incident_id)
         if event.decision != "approved":
             log.info("notifier.draft_rejected", escalations_stopped=stopped)
@@ -249,6 +243,7 @@ class RoutingHandler:
     ) -> None:
         state = await get_state(session, event.incident_id)
         stopped = await cancel(session, incident_id=str(event.incident_id))
+        await approvals.close(session, str(event.incident_id))
         if state is None:
             log.warning("notifier.closed_unknown_incident")
             return

@@ -221,5 +221,13 @@ def draft_label(kind: DraftKind | str) -> str:
     return DRAFT_KIND_LABELS.get(DraftKind(kind), str(kind))
 
 
+def draft_title(kind: DraftKind | str, method: str = "template") -> str:
+    """A draft as a line of an approval request: "Pernyataan awal (holding statement)", and the LLM
+    version beside the template one marked as such."""
+    label = draft_label(kind)
+    label = label[:1].upper() + label[1:]
+    return f"{label} (versi AI)" if method == "llm" else label
+
+
 def deadline_label(name: str) -> str:
     return DEADLINE_LABELS.get(name, name.replace("_", " "))

@@ -29,6 +29,15 @@ class TimerKind(StrEnum):
     ESCALATION = "escalation"
     DEADLINE = "deadline"
     DIGEST = "digest"
+    # The gathering window of an approval request: when it fires, the request goes out once.
+    APPROVAL = "approval"
+
+
+class ApprovalStatus(StrEnum):
+    GATHERING = "gathering"  # the window is open: new drafts join this request
+    REQUESTED = "requested"  # sent (or held for the person's digest); later drafts open the next round
+    DONE = "done"  # every listed draft was reviewed
+    CANCELLED = "cancelled"  # the incident closed, or every draft was reviewed before the window ended
 
 
 class PersonRow(Base):
@@ -165,3 +174,30 @@ class IncidentState(Base):
     team_revision: Mapped[int] = mapped_column(Integer, default=0)
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ApprovalRequest(Base):
+    """One request to one approver to review the drafts of one incident, instead of one page per draft.
+
+    Round 1 opens with the incident's first draft for that person; drafts proposed while its window is
+    open join it. A draft proposed after it went out opens the next round (a digest of what arrived
+    since). The window is a durable timer (TimerKind.APPROVAL), so a restart inside it still sends the
+    request, once. `drafts` lists {draft_id, kind, method, blocking}; `reviewed` the draft ids reviewed.
+    """
+
+    __tablename__ = "notifier_approval_requests"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "person_id", "round", name="uq_notifier_approval_requests_round"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    incident_id: Mapped[str] = mapped_column(String(36), index=True)
+    person_id: Mapped[str] = mapped_column(String(100))
+    round: Mapped[int] = mapped_column(Integer)
+    level: Mapped[int] = mapped_column(Integer)
+    unit: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(20), default=ApprovalStatus.GATHERING.value)
+    drafts: Mapped[list[Any]] = mapped_column(default=list)
+    reviewed: Mapped[list[Any]] = mapped_column(default=list)
+    due_at: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

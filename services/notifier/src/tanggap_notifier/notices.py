@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tanggap_notifier.messages import IncidentView, Message, MessageRenderer
 from tanggap_notifier.models import Delivery, DeliveryStatus, DigestItem, Timer, TimerKind, TimerStatus
-from tanggap_notifier.routing import Routed, RoutingPolicy
+from tanggap_notifier.routing import Routed, RoutingPolicy, policy_kind
 from tanggap_shared.events import derive_event_id
 
 PRODUCER = "notifier"
@@ -34,7 +34,8 @@ class Notice:
     chain_id: uuid.UUID
     extra: dict[str, Any] = field(default_factory=dict)
     step: int = 0  # escalation step that produced it (0: the original page)
-    draft_id: str = ""
+    # What cancels its escalation (`approval:<request>` for an approval request); default `chain:<id>`.
+    timer_key: str = ""
 
 
 @dataclass
@@ -48,9 +49,7 @@ def delivery_id(trigger_event_id: uuid.UUID, person_id: str) -> uuid.UUID:
 
 
 def escalation_about(kind: str, extra: dict[str, Any]) -> str:
-    if kind == "draft_proposed":
-        return f"permintaan persetujuan draf {extra.get('kind', '')}".strip()
-    if kind == "escalation":
+    if kind in ("approval_request", "escalation"):
         return str(extra.get("about", "pemberitahuan krisis"))
     return "pemberitahuan krisis"
 
@@ -122,7 +121,7 @@ async def _hold_reason(
     if level in policy.digest.levels and notice.kind not in ("escalation", "triage_needed"):
         return "level"
     limit = policy.rate_limit
-    if level >= limit.exempt_from_level or notice.kind in limit.exempt_kinds:
+    if level >= limit.exempt_from_level or policy_kind(notice.kind) in limit.exempt_kinds:
         return ""
     since = now - timedelta(minutes=limit.window_minutes)
     return "rate_limit" if await recent_pages(session, person_id, since) >= limit.max_messages else ""
@@ -162,12 +161,12 @@ def escalation_timer(notice: Notice, policy: RoutingPolicy, now: datetime) -> Ti
     """The timer that escalates this page if nobody acknowledges it in time."""
     minutes = policy.escalation.ack_minutes.get(notice.incident.level)
     next_step = notice.step + 1 if notice.kind == "escalation" else 0
-    if minutes is None or notice.kind not in policy.escalation.requires_ack:
+    if minutes is None or policy_kind(notice.kind) not in policy.escalation.requires_ack:
         return None
     if next_step >= len(policy.escalation.steps):
         return None
     about = escalation_about(notice.kind, notice.extra)
-    key = f"draft:{notice.draft_id}" if notice.draft_id else f"chain:{notice.chain_id}"
+    key = notice.timer_key or f"chain:{notice.chain_id}"
     return Timer(
         id=str(derive_event_id(notice.chain_id, PRODUCER, "escalation-timer", str(next_step))),
         kind=TimerKind.ESCALATION.value,

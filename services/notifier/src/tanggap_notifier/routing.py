@@ -27,7 +27,13 @@ NOTICE_KINDS = (
     "escalation",
     "digest",
     "triage_needed",
+    "approval_request",
 )
+# `draft_proposed` names the approver table of the policy (and stays valid in requires_ack and
+# exempt_kinds); what goes out is one `approval_request` per incident and approver, which the policy's
+# `draft_proposed` settings govern. It has no templates of its own.
+POLICY_KIND = {"approval_request": "draft_proposed"}
+TEMPLATE_KINDS = tuple(kind for kind in NOTICE_KINDS if kind != "draft_proposed")
 Level = Annotated[int, Field(ge=1, le=4)]
 
 
@@ -173,6 +179,7 @@ class RoutingPolicy(BaseModel):
 
     def targets_for(self, kind: str, level: int) -> list[Target]:
         """The targets of a notice kind at a level (draft approval: the one approver)."""
+        kind = policy_kind(kind)
         if kind in ("incident_new", "level_raised"):
             return self.incident_classified[level]
         if kind == "draft_proposed":
@@ -181,6 +188,11 @@ class RoutingPolicy(BaseModel):
             return list(self.triage_needed)
         table: ByLevel = getattr(self, kind)
         return table[level]
+
+
+def policy_kind(kind: str) -> str:
+    """The name the routing policy knows a notice kind by."""
+    return POLICY_KIND.get(kind, kind)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,12 @@ class NotifierSettings(ServiceSettings):
     timer_interval_seconds: float = Field(
         default=5.0, gt=0, description="Watchdog: the longest sleep between two looks for due timers."
     )
+    approval_digest_seconds: float = Field(
+        default=20.0,
+        ge=0,
+        description="How long an approval request gathers the drafts of an incident before it goes out "
+        "(one request per incident and approver instead of one message per draft).",
+    )
     retry_attempts: int = Field(
         default=3, ge=1, le=10, description="Tries per channel on a temporary failure."
     )

@@ -14,6 +14,7 @@ import structlog
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tanggap_notifier.approvals import ApprovalRequests
 from tanggap_notifier.directory import Directory
 from tanggap_notifier.incidents import get_state, view_of
 from tanggap_notifier.messages import (
@@ -151,6 +152,7 @@ class TimerActions:
     def __init__(self, *, policy: RoutingPolicy, renderer: MessageRenderer) -> None:
         self._policy = policy
         self._renderer = renderer
+        self._approvals = ApprovalRequests(policy=policy, renderer=renderer)
 
     async def run(self, session: AsyncSession, timer: Timer, directory: Directory, now: datetime) -> None:
         if timer.kind == TimerKind.ESCALATION.value:
@@ -159,6 +161,8 @@ class TimerActions:
             await self.deadline(session, timer, directory, now)
         elif timer.kind == TimerKind.DIGEST.value:
             await self.digest(session, timer, directory, now)
+        elif timer.kind == TimerKind.APPROVAL.value:
+            await self._approvals.send(session, timer, directory, now)
 
     async def _open_state(self, session: AsyncSession, timer: Timer) -> IncidentState | None:
         state = await get_state(session, timer.incident_id)
@@ -202,7 +206,8 @@ class TimerActions:
                 chain_id=chain_id,
                 extra=extra,
                 step=index,
-                draft_id=timer.key.removeprefix("draft:") if timer.key.startswith("draft:") else "",
+                # The next step stays cancellable by what cancels this one (a review, an approval).
+                timer_key=timer.key,
             )
             await stage(session, notice, recipients, policy=self._policy, renderer=self._renderer, now=now)
             log.warning("notifier.escalated", chain_id=timer.chain_id, step=index, recipients=len(recipients))
