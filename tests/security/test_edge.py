@@ -211,3 +211,23 @@ def test_internal_paths_do_not_exist_for_a_caller_behind_the_proxy(system: Syste
     assert "tanggap" not in outside.text.lower()
     assert inside.status_code == 200
     assert health.status_code == 200
+
+
+# ---- own pass: a request head that arrives whole is bounded too (h11 bounds only one still arriving) -------
+
+
+def test_an_address_of_100_kb_gets_414_and_a_long_usual_one_is_served(system: System) -> None:
+    with connect(system) as conn:
+        conn.sendall(head("GET", "/v1/incidents?q=" + "a" * 100_000, "Connection: close") + b"\r\n")
+        answer = read_all(conn)
+    assert status_of(answer) == 414, answer[:300]
+    usual = httpx.get(f"{system.base_url}/v1/incidents", params={"q": "a" * 4000}, timeout=NEVER)
+    assert usual.status_code == 200
+
+
+def test_headers_of_100_kb_get_431(system: System) -> None:
+    many = [f"X-Filler-{i}: {'a' * 1000}" for i in range(100)]
+    with connect(system) as conn:
+        conn.sendall(head("GET", "/v1/incidents", "Connection: close", *many) + b"\r\n")
+        answer = read_all(conn)
+    assert status_of(answer) == 431, answer[:300]

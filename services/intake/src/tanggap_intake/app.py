@@ -101,7 +101,7 @@ def create_app(settings: IntakeSettings) -> FastAPI:
     app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestLimits, max_bytes=settings.max_body_bytes)
     app.add_middleware(InternalPaths)
     app.add_middleware(ConsoleHeaders)
     return app
@@ -214,9 +214,14 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
 
-class BodySizeLimit:
-    """Read the whole body (at most `max_bytes`) before the application sees the request, and answer 413
-    otherwise, declared (Content-Length, answered before any byte is read) or not (chunked).
+MAX_TARGET_BYTES = 8 * 1024
+MAX_HEADER_BYTES = 32 * 1024
+
+
+class RequestLimits:
+    """A request head within bounds (else 414 or 431; one framing only, else 400), then the whole body read
+    (at most `max_bytes`) before the application sees the request; a larger body gets 413, declared
+    (Content-Length: answered before any byte is read) or not (chunked).
 
     Reading it first is what makes a chunked body over the limit a 413: an error raised from inside the
     application's receive() reaches FastAPI's body parser, which answers 400 "error parsing the body".
@@ -232,6 +237,14 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         headers = [(name.lower(), value) for name, value in scope.get("headers") or []]
+        # h11 bounds only a request head still arriving (16 KiB); one that arrives whole in a read is taken
+        # at any length, so the request line and headers get limits of their own.
+        if len(scope.get("raw_path", b"")) + len(scope.get("query_string", b"")) > MAX_TARGET_BYTES:
+            await _refuse(send, 414, f"The address (path and query) is longer than {MAX_TARGET_BYTES} bytes.")
+            return
+        if sum(len(name) + len(value) for name, value in headers) > MAX_HEADER_BYTES:
+            await _refuse(send, 431, f"The request headers are larger than {MAX_HEADER_BYTES} bytes.")
+            return
         names = {name for name, _ in headers}
         if b"transfer-encoding" in names and b"content-length" in names:
             # Two framings of one body: a proxy and this server could each read a different request
@@ -279,7 +292,7 @@ async def _refuse(send: Send, status: int, message: str) -> None:
     """An answer before the body was read: the connection closes after it (the edge lets the client read it
     while it is still sending)."""
     if status != 413:
-        log.info("intake.refused", reason="framing", status=status)
+        log.info("intake.refused", reason="request_head", status=status)
     response = JSONResponse(
         {"message": message, "detail": []}, status_code=status, headers={"connection": "close"}
     )
