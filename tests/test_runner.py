@@ -427,7 +427,7 @@ EXIT_BOUND = 60.0
 
 
 @pytest.fixture
-def runners(tmp_path: Path) -> Iterator[list[RunnerProcess]]:
+def runners() -> Iterator[list[RunnerProcess]]:
     started: list[RunnerProcess] = []
     yield started
     for runner in started:
