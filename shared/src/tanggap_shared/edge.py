@@ -117,6 +117,8 @@ class EdgeProtocol(H11Protocol):
 
     def _headers_late(self) -> None:
         self._deadline = None
+        if self._real_transport.is_closing():
+            return
         started, _closed = self.conn.trailing_data
         if started:  # a request begun and not finished gets an answer; an idle connection is just closed
             log.info("http.refused", reason="headers_timeout", client=_client(self.client))
@@ -125,6 +127,8 @@ class EdgeProtocol(H11Protocol):
 
     def _body_late(self) -> None:
         self._deadline = None
+        if self._real_transport.is_closing():
+            return
         log.info("http.refused", reason="body_timeout", client=_client(self.client))
         cycle = self.cycle
         if cycle is not None and not cycle.response_started:
