@@ -61,6 +61,7 @@ _CHILD_IDENTIFIERS = re.compile(
     r"pesantren|siswa|pelajar|murid|orang\s*tua|orangtua|ayah(?:nya)?|ibu(?:nya)?|kakak(?:nya)?|"
     r"adik(?:nya)?|anak\s+(?:dari|kandung|pasangan))\b"
 )
+_QUOTATION = re.compile(r"[“\"][^”\"\n]{1,80}[”\"]")
 # A sentence ends at . ! ? or a line break, but not at the dot of a clock time or a decimal ("03.00").
 _SENTENCE = re.compile(r"(?:[^.!?\n]|(?<=\d)\.(?=\d))+[.!?]?")
 _AGE_IN_BRACKETS = re.compile(r"\(\d{1,2}\)")
@@ -543,13 +544,17 @@ def check_unverified(subject: CheckSubject) -> list[Finding]:
     findings: list[Finding] = []
     sentences = _sentences(text)
     approved = "\n".join([_static_text(), *subject.vocabulary]).lower()
+    # A short phrase in quotation marks is attributed (a reason quoting the report's words), not
+    # asserted; a long quotation (the spokesperson's) is checked like any sentence.
+    quoted = [m.span() for m in _QUOTATION.finditer(text)]
     for fact in dict.fromkeys(f.strip().rstrip(".") for f in subject.unverified):
         if len(fact) < 8 or fact.lower() in approved:
             continue
         start = lowered.find(fact.lower())
         while start >= 0:
             end = start + len(fact)
-            if not any(s <= start < e and hedged for s, e, hedged in sentences):
+            attributed = any(s < start and end <= e for s, e in quoted)
+            if not attributed and not any(s <= start < e and hedged for s, e, hedged in sentences):
                 findings.append(
                     _finding(
                         "unverified_as_fact",

@@ -205,14 +205,23 @@ def _request(
         kind_label=KIND_LABELS[template.kind],
         skeleton=template.text,
         facts=[
-            {
-                "butir": f.label,
-                "isi": f.text,
-                "status": "terverifikasi" if f.verified else "belum terverifikasi",
-            }
-            for f in ctx.facts
+            *(
+                {
+                    "butir": f.label,
+                    "isi": f.text,
+                    "status": "terverifikasi" if f.verified else "belum terverifikasi",
+                }
+                for f in ctx.facts
+            ),
+            *(
+                {"butir": "Jumlah", "isi": text, "status": "belum terverifikasi"}
+                for text in ctx.hedged_amounts
+            ),
         ],
-        impact=ctx.impact,
+        impact=ctx.confirmed_amounts,
+        # The checks' view of the skeleton: what the model must complete or keep as it is.
+        findings=[f.message for f in template.findings if f.severity != "info"],
+        withheld=ctx.withheld,
         unknowns=ctx.unknowns,
         key_messages=[r.item.text for r in _used(template, material)],
         examples=[r.item.text for r in examples],

@@ -159,9 +159,9 @@ class DraftContext:
     def outlet(self) -> str:
         """The media outlet of the first linked article, or a placeholder."""
         if not self.media_links:
-            return "[nama media]"
+            return "[diisi Pemantau Media: nama media]"
         host = urlsplit(self.media_links[0]).hostname or ""
-        return host.removeprefix("www.") or "[nama media]"
+        return host.removeprefix("www.") or "[diisi Pemantau Media: nama media]"
 
     def kind_label(self, kind: str) -> str:
         return KIND_LABELS[DraftKind(kind)]

@@ -162,7 +162,7 @@ def _three_messages(
     out as support."""
     used = [*material.stock_of(kind)[:1], *material.messages][: PLAN_MESSAGES - 1]
     messages = [_empathy(ctx), *_texts(used)]
-    messages += ["[pesan kunci: apa yang kami lakukan, mengapa, dan manfaatnya]"] * (
+    messages += ["[diisi Humas UPT: pesan kunci: apa yang kami lakukan, mengapa, dan manfaatnya]"] * (
         PLAN_MESSAGES - len(messages)
     )
     support = [ctx.facts[i::PLAN_MESSAGES][:FACTS_PER_MESSAGE] for i in range(PLAN_MESSAGES)]
@@ -206,8 +206,8 @@ def _crisis_plan(ctx: DraftContext, material: Material, extra: Extra) -> Rendere
 # Values a kind's template expects from its Extra; a missing one shows as a placeholder.
 _DEFAULT_VALUES: dict[str, Any] = {
     "attached": [],
-    "timeline": ["[linimasa penanganan]"],
-    "closing": "[keputusan penutupan krisis]",
+    "timeline": ["[diisi Humas UPT: linimasa penanganan]"],
+    "closing": "[diisi pemilik level: keputusan penutupan krisis]",
 }
 
 

@@ -56,6 +56,9 @@ Aturan yang tidak boleh dilanggar:
 7. Pertahankan semua bagian kerangka dan semua isian dalam kurung siku [seperti ini] untuk hal yang
    belum diketahui.
 8. Pesan kunci dan contoh yang disetujui boleh dipakai gayanya; jangan menyalin fakta dari contoh.
+9. Jumlah ditulis dengan kata-kata laporan ("puluhan", "dua"), tidak diubah menjadi angka lain.
+   Butir dalam "tidak_boleh_disebut_di_publik" tidak boleh muncul dalam draf publik, juga tidak dari
+   "laporan_dikutip". "temuan_pemeriksaan_kerangka" adalah hasil pemeriksaan otomatis atas kerangka.
 
 Jawab hanya dengan JSON: {"text": "<seluruh draf>"}."""
 
@@ -84,6 +87,8 @@ class LlmRequest:
     children: bool = False
     public: bool = True
     names_allowed: list[str] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)
+    withheld: list[str] = field(default_factory=list)
 
 
 class InvalidAnswer(ValueError):
@@ -109,6 +114,8 @@ def build_messages(request: LlmRequest, *, max_input_chars: int) -> list[ChatCom
         "pesan_kunci_disetujui": request.key_messages,
         "contoh_draf_disetujui": [_truncate(e, _EXAMPLE_CHARS) for e in request.examples[:2]],
         "nama_yang_boleh_disebut": request.names_allowed,
+        "temuan_pemeriksaan_kerangka": request.findings,
+        "tidak_boleh_disebut_di_publik": request.withheld,
         "kerangka": request.skeleton,
         "laporan_dikutip": "",
     }
