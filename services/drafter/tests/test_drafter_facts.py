@@ -58,7 +58,7 @@ def read(kind: str, phrase: str, **fields: Any) -> ReadFact:
     """A fact read from ESCAPE_TEXT, quoting its exact span, as the classifier's reader gives it."""
     start = ESCAPE_TEXT.index(phrase)
     span = TextSpan(start=start, end=start + len(phrase), text=phrase)
-    return ReadFact(fact_id=f"{kind}:{start}-{span.end}", kind=kind, value=phrase, span=span, **fields)  # type: ignore[arg-type]
+    return ReadFact(fact_id=f"{kind}:{start}-{span.end}", kind=kind, value=phrase, span=span, **fields)
 
 
 def escape_readings(**status: Any) -> list[ReportReading]:
