@@ -1,5 +1,7 @@
 """The draft checks (DOMAIN.md §6.8, spine level)."""
 
+from collections.abc import Callable
+
 from tanggap_drafter.checks import (
     check_draft,
     check_numbers,
@@ -8,8 +10,22 @@ from tanggap_drafter.checks import (
     check_terms,
     parse_number_words,
 )
+from tanggap_drafter.composer import Composer
+from tanggap_drafter.store import KeyMessageStore
 from tanggap_shared.contracts import DraftKind
-from tanggap_shared.events import Finding
+from tanggap_shared.events import Facts, Finding, Impact, IncidentClassified, Reason
+
+IncidentFactory = Callable[..., IncidentClassified]
+PLANNED = (
+    DraftKind.HOLDING_STATEMENT,
+    DraftKind.PRESS_RELEASE,
+    DraftKind.KEY_MESSAGES,
+    DraftKind.QA,
+    DraftKind.SOCIAL_POST,
+    DraftKind.CLARIFICATION,
+    DraftKind.CRISIS_PLAN,
+    DraftKind.ESCALATION_REPORT,
+)
 
 
 def test_flags_informal_terms_for_inmates() -> None:
@@ -187,3 +203,89 @@ def test_excerpts_are_exact_substrings() -> None:
     assert _blocking(findings)
     for finding in findings:
         assert finding.excerpt in text, finding
+
+
+# --- Issue 13, item 4: no finding on Tanggap's own text, and the real identifiers still caught ----------
+
+
+async def test_tanggap_own_text_raises_no_finding_on_the_escalation_report(
+    store: KeyMessageStore, make_incident: IncidentFactory
+) -> None:
+    reasons = [
+        Reason(
+            code="scct",
+            text="Klaster SCCT preventable (petugas diduga terlibat): permintaan maaf dan langkah perbaikan",
+            level=0,
+        ),
+        Reason(code="category.unrest", text="Kata “kerusuhan” dalam laporan", level=3),
+    ]
+    # No facts at all: the escalation report is all Tanggap's wording, "5W+1H" included.
+    event = make_incident(
+        facts=Facts(), impact=Impact(), reasons=reasons, level=3, missing=["Kapan terjadi?"]
+    )
+    drafts = await Composer(store).drafts(event, list(PLANNED))
+    for draft in drafts:
+        assert _blocking(draft.findings) == [], (draft.kind, draft.findings)
+    escalation = next(d for d in drafts if d.kind == DraftKind.ESCALATION_REPORT)
+    assert "Klaster SCCT" in escalation.text
+    assert "5W+1H" in escalation.text
+    # A name a reason quotes from the report is the report's, not Tanggap's: still caught.
+    quoting = [*reasons, Reason(code="x", text="Kata “Andi Saputra” dalam laporan", level=3)]
+    event = event.model_copy(update={"reasons": quoting})
+    escalation = (await Composer(store).drafts(event, [DraftKind.ESCALATION_REPORT]))[0]
+    assert [f.excerpt for f in _blocking(escalation.findings)] == ["Andi Saputra"]
+
+
+def test_tanggap_terms_and_fill_in_placeholders_are_no_figures() -> None:
+    text = "Ringkasan 5W+1H belum lengkap. Pesan kunci 27/9/3. [diisi Humas UPT: nomor 12 dan hari Senin]"
+    assert _blocking(check_draft(DraftKind.ESCALATION_REPORT, text, known=[])) == []
+    # A figure outside Tanggap's wording still is one.
+    findings = _blocking(check_draft(DraftKind.ESCALATION_REPORT, "Ada 12 orang terluka.", known=[]))
+    assert [f.code for f in findings] == ["unsupported_number"]
+
+
+def test_a_quoted_reason_is_attributed_but_a_long_quotation_is_checked() -> None:
+    fact = "dipicu perkelahian antarblok"
+    short = f"Dasar level: kata “{fact}” dalam laporan."
+    assert _blocking(check_draft(DraftKind.ESCALATION_REPORT, short, known=[fact], unverified=[fact])) == []
+    long = f"“Kami sampaikan bahwa kerusuhan ini {fact} dan sudah terkendali sepenuhnya,” ujar juru bicara."
+    findings = _blocking(check_draft(DraftKind.PRESS_RELEASE, long, known=[fact], unverified=[fact]))
+    assert [f.code for f in findings] == ["unverified_as_fact"]
+
+
+def test_real_identifiers_are_still_caught() -> None:
+    report = "Napi Andi Saputra kabur."
+    named = check_draft(
+        DraftKind.HOLDING_STATEMENT, "Warga Binaan Andi Saputra melarikan diri.", known=[report]
+    )
+    assert [f.code for f in _blocking(named)] == ["full_name"]
+    invented = check_draft(DraftKind.HOLDING_STATEMENT, "Warga Binaan Budi Hartono kabur.", known=[report])
+    assert "tidak ada dalam laporan" in _blocking(invented)[0].message
+
+
+def test_a_child_village_school_and_age_with_origin_are_caught() -> None:
+    text = "Anak berusia 15 tahun asal Bekasi, warga Desa Sukamaju, siswa SMP Negeri, kabur."
+    findings = check_draft(DraftKind.PRESS_RELEASE, text, known=[text], children=True)
+    quoted = " ".join(f.excerpt for f in findings if f.code == "child_identity")
+    for part in ("berusia 15", "asal", "Desa Sukamaju", "siswa", "SMP"):
+        assert part in quoted, part
+
+
+def test_a_sexual_crime_victim_is_never_identified() -> None:
+    report = "Dugaan pelecehan seksual terhadap pengunjung; korban berinisial SN (19), warga Desa Mekar."
+    text = "Kami menangani dugaan pelecehan seksual. Korban berinisial SN (19), warga Desa Mekar, didampingi."
+    findings = _blocking(check_draft(DraftKind.PRESS_RELEASE, text, known=[report]))
+    victim = [f for f in findings if f.code == "victim_identity"]
+    quoted = " ".join(f.excerpt for f in victim)
+    for part in ("berinisial", "SN", "(19)", "Desa Mekar"):
+        assert part in quoted, part
+    assert all(f.excerpt in text for f in victim)
+    # The victim named by role only is what a release should say; a suspect's initials stay allowed.
+    safe = (
+        "Kami menangani dugaan pelecehan seksual. Korban mendapat pendampingan; "
+        "terduga berinisial RZ diperiksa."
+    )
+    assert "victim_identity" not in _codes(check_draft(DraftKind.PRESS_RELEASE, safe, known=[report]))
+    # Without a sexual crime, a victim's initials follow the general rule (no victim finding).
+    fight = "Korban berinisial AB dirawat di klinik."
+    assert "victim_identity" not in _codes(check_draft(DraftKind.PRESS_RELEASE, fight, known=[fight]))

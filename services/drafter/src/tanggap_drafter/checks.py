@@ -60,7 +60,17 @@ _CHILD_IDENTIFIERS = re.compile(
     r"alamat|tinggal\s+di|warga\s+(?:desa|kelurahan|kampung|kecamatan)|sekolah|SD|SMP|SMA|SMK|MTs|"
     r"pesantren|siswa|pelajar|murid|orang\s*tua|orangtua|ayah(?:nya)?|ibu(?:nya)?|kakak(?:nya)?|"
     r"adik(?:nya)?|anak\s+(?:dari|kandung|pasangan))\b"
+    r"|\b(?:[Dd]esa|[Kk]elurahan|[Kk]ampung|[Dd]usun|[Nn]agari|[Gg]ampong)\s+[A-Z][\w'’-]+"
 )
+# A sexual crime named in the draft or the report: its victim may not be identified at all (KEJ Pasal 5,
+# Seruan Dewan Pers 189/S-DP/VII/2013: not even initials, nor village, school or parents).
+_SEXUAL_CRIME = re.compile(
+    r"(?i)\b(?:pelecehan\s+seksual|kekerasan\s+seksual|pemerkosaan|perkosaan|diperkosa|pencabulan|"
+    r"dicabuli|asusila|rudapaksa|persetubuhan)\b"
+)
+_VICTIM = re.compile(r"(?i)\bkorban(?:nya)?\b")
+# How far after "korban" an identifier is taken to be the victim's.
+_VICTIM_WINDOW = 80
 _QUOTATION = re.compile(r"[“\"][^”\"\n]{1,80}[”\"]")
 # A sentence ends at . ! ? or a line break, but not at the dot of a clock time or a decimal ("03.00").
 _SENTENCE = re.compile(r"(?:[^.!?\n]|(?<=\d)\.(?=\d))+[.!?]?")
@@ -517,6 +527,40 @@ def check_children(subject: CheckSubject) -> list[Finding]:
     return findings
 
 
+def check_victims(subject: CheckSubject) -> list[Finding]:
+    """Where a sexual crime is at issue, nothing near "korban" may identify the victim."""
+    text = subject.text
+    if not (_SEXUAL_CRIME.search(text) or _SEXUAL_CRIME.search(subject.known_text)):
+        return []
+    scanned = _masked(text, _PLACEHOLDER)
+    institutions = set(_static_vocabulary())
+    findings: list[Finding] = []
+    for victim in _VICTIM.finditer(scanned):
+        start, end = victim.end(), min(len(text), victim.end() + _VICTIM_WINDOW)
+        window = scanned[start:end]
+        cut = re.search(r"[.;\n]", window)  # the victim's own clause only
+        window = window[: cut.start()] if cut else window
+        spans = [m.span() for m in _CHILD_IDENTIFIERS.finditer(window)]
+        spans += [m.span() for m in _AGE_IN_BRACKETS.finditer(window)]
+        spans += [
+            m.span()
+            for m in _INITIALS.finditer(window)
+            if m.group(0).replace(".", "").lower() not in institutions and not _ROMAN.match(m.group(0))
+        ]
+        findings += [
+            _finding(
+                "victim_identity",
+                "blocking",
+                f"Identitas korban kejahatan seksual “{window[a:b]}” tidak boleh dimuat (KEJ Pasal 5; Dewan "
+                "Pers: termasuk inisial, desa, sekolah, dan orang tua).",
+                text,
+                (start + a, start + b),
+            )
+            for a, b in spans
+        ]
+    return findings
+
+
 def _sentences(text: str) -> list[tuple[int, int, bool]]:
     """(start, end, hedged) of each sentence; a bullet under a hedging heading counts as hedged."""
     out: list[tuple[int, int, bool]] = []
@@ -658,6 +702,7 @@ def run_checks(subject: CheckSubject) -> list[Finding]:
         *check_dates(text, subject.known_text),
         *check_names(subject),
         *check_children(subject),
+        *check_victims(subject),
         *check_unverified(subject),
         *check_security(subject),
         *check_presumption(text, "blocking" if subject.public else "warning"),
