@@ -340,3 +340,16 @@ async def test_a_method_override_header_changes_nothing(intake: httpx.AsyncClien
     assert answer.status_code == 405
     logout = await intake.get("/logout")
     assert logout.status_code == 405, "logging out is a POST with the CSRF token only"
+
+
+# ---- found: an Idempotency-Key in invisible or non-ASCII characters ------------------------------------
+
+
+@pytest.mark.parametrize("key", ["laporan\u200b1", "laporan-\u0430", "laporan 1", "\u200b\u200b"])
+async def test_an_idempotency_key_must_be_visible_ascii(intake: httpx.AsyncClient, key: str) -> None:
+    body = {"unit_code": "DKI-LAPAS-CIPINANG", "text": "Terjadi keributan di blok hunian."}
+    answer = await intake.post("/v1/reports", json=body, headers={"Idempotency-Key": key.encode()})
+    assert answer.status_code == 422, answer.text[:300]
+    assert "idempotency" in answer.text.lower()
+    plain = await intake.post("/v1/reports", json=body, headers={"Idempotency-Key": "laporan-1"})
+    assert plain.status_code == 202, plain.text[:300]

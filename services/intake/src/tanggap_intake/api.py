@@ -124,7 +124,11 @@ async def post_report(
     request: Request,
     runtime: RuntimeDep,
     principal: PrincipalDep,
-    idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
+    # Visible ASCII only: a key with invisible or look-alike characters would look equal to another
+    # key in a log and differ in the database (a retry that makes a second report).
+    idempotency_key: Annotated[
+        str | None, Header(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")
+    ] = None,
 ) -> ReportAccepted:
     """Accept a report; it is stored before this answers, and published as soon as the broker takes it."""
     settings: IntakeSettings = request.app.state.settings
