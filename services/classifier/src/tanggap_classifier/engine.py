@@ -175,7 +175,14 @@ class _Case:
         # Good-news words count only when nothing wrong was found ("sidak" that found a luxury cell).
         self.voided = reading.positives if reading.wrongdoing else []
         self.positives = [] if reading.wrongdoing else reading.positives
+        # Another unit's past event told as background: its keywords are not this report's incident.
+        background = policy.background
+        self.background_categories = (
+            set(background.categories) if background and reading.background else set()
+        )
         hits = [h for h in reading.keywords if not h.context]
+        self.background_hits = [h for h in hits if h.category in self.background_categories]
+        hits = [h for h in hits if h.category not in self.background_categories]
         self.hits = [h if h.category == Category.ROUTINE else self._neutralise(h) for h in hits]
         self.negative = [h for h in self.hits if h.category != Category.ROUTINE and h.neutralised_by is None]
         self.neutralised = [h for h in self.hits if h.neutralised_by is not None]
@@ -231,6 +238,8 @@ class _Case:
 
     def _text_signal(self, name: SignalName, tiers: list[Tier]) -> list[_Signal]:
         category = self.policy.text_signals[name].category
+        if category in self.background_categories:
+            return []
         kept: list[tuple[SignalHit, int, Tier]] = []
         for hit in self.reading.signals.get(name, []):
             count = hit.count.value if hit.count else 1
@@ -240,11 +249,21 @@ class _Case:
         if not kept:
             return []
         best, count, tier = max(kept, key=lambda k: k[1])
+        tier = self._unresolved(name, tier)
         counted = any(h.count is not None for h, _, _ in kept)
         words = best.count.words if best.count else ""
         exact = best.count.exact if best.count else True
         triggers = [h.trigger for h, _, _ in kept]
         return [_Signal(name, count, tier, "text", triggers, counted, words, exact)]
+
+    def _unresolved(self, name: SignalName, tier: Tier) -> Tier:
+        """An outcome the text does not state is the worse case (an escape, no word on a recapture)."""
+        rule = self.policy.text_signals[name].unresolved
+        if rule is None or tier.level >= rule.level:
+            return tier
+        if self.reading.resolved.get(name) or self.reading.rumour.get(name):
+            return tier
+        return Tier(min=tier.min, level=rule.level, text=rule.text)
 
     def _natural_deaths(self, signals: list[_Signal]) -> list[_Signal]:
         """One death from illness or age is held at the policy's lower level (DOMAIN.md §6.2)."""
@@ -252,7 +271,9 @@ class _Case:
         deaths = [s for s in signals if s.name == "deaths"]
         if rule is None or not deaths or not self.reading.natural_causes:
             return signals
-        if max(s.count for s in deaths) > 1 or any(h.category in rule.unless for h in self.negative):
+        # Several deaths are one incident's "multiple fatalities", unless counted over a period.
+        several = max(s.count for s in deaths) > 1 and not self.reading.tally
+        if several or any(h.category in rule.unless for h in self.negative):
             return signals
         if self.reading.suspicious:  # "kejanggalan", a family that suspects abuse: not held lower
             return signals
@@ -341,9 +362,10 @@ class _Case:
         reasons = [*self._positive_reasons(), *self._notes()]
         if not self.positive_context:
             reasons.insert(0, self._no_match_reason(crisis=False))
+            # Not a crisis is routine (the label schema says so); what the words hint at is secondary.
             context = self._context_category()
-            primary = context or Category.ROUTINE
-            secondary: list[Category] = []
+            primary = Category.ROUTINE
+            secondary: list[Category] = [context] if context else []
         else:
             primary = Category.ROUTINE
             topics = {h.category for h in (*self.neutralised, *self.context_hits)} - {Category.ROUTINE}
@@ -717,6 +739,10 @@ class _Case:
                 " → tidak dihitung sebagai krisis"
             )
             notes.append(_reason(f"neutralised.{category.value}", text, 0, phrases))
+        if self.background_hits and self.policy.background:
+            phrases = [*self.reading.background, *(h.phrase for h in self.background_hits)]
+            text = f"{self.policy.background.text} ({_quote(phrases)}) → tidak dihitung sebagai kejadian"
+            notes.append(_reason("background", text, 0, phrases))
         if self.reading.negated:
             text = f"Disangkal dalam teks, tidak dihitung: {_quote(self.reading.negated)}"
             notes.append(_reason("negated", text, 0, self.reading.negated))

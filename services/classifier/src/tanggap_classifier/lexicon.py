@@ -1,5 +1,6 @@
 """The policy's phrases compiled into matchers once, and the reading of one text against them."""
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -78,6 +79,11 @@ class Reading:
     axis_phrases: dict[tuple[AxisName, int, int], list[str]] = field(default_factory=dict)
     natural_causes: list[Hit[None]] = field(default_factory=list)
     suspicious: list[str] = field(default_factory=list)  # doubts about a cause of death
+    tally: list[str] = field(default_factory=list)  # deaths counted over a period ("selama 2017")
+    background: list[str] = field(default_factory=list)  # another unit's past event ("belajar dari")
+    # per signal: the words stating its outcome ("ditangkap kembali"), and rumour words ("beredar kabar")
+    resolved: dict[SignalName, list[str]] = field(default_factory=dict)
+    rumour: dict[SignalName, list[str]] = field(default_factory=dict)
     natural_disaster: list[str] = field(default_factory=list)
     hedges: list[str] = field(default_factory=list)
     wrongdoing: list[str] = field(default_factory=list)  # signs that something wrong was found
@@ -143,6 +149,14 @@ class Lexicon:
         natural = policy.text_signals["deaths"].natural_causes
         self.natural_causes = self._phrases(natural.phrases if natural else [])
         self.suspicious = self._phrases(natural.suspicious if natural else [])
+        self.tally = self._phrases(natural.tally if natural else [])
+        bg = policy.background
+        self.background = (self._phrases(bg.phrases if bg else []), self._phrases(bg.unless if bg else []))
+        self.unresolved = {
+            name: (self._phrases(sig.unresolved.resolved_by), self._phrases(sig.unresolved.unless))
+            for name, sig in policy.text_signals.items()
+            if sig.unresolved is not None
+        }
         self.natural_disaster = self._phrases(policy.scct.natural_disaster_phrases)
         self.hedges = self._phrases(policy.confidence.hedges)
         self.negators = Matcher((p, None) for p in lang.negators)
@@ -161,7 +175,8 @@ class Lexicon:
         matchers += [m for triple in self.axes.values() for m in triple]
         matchers += [m for _, a, r, u in self.combos for m in (a, r, u)]
         matchers += [m for triple in self.wrongdoing for m in triple]
-        matchers += [self.natural_causes, self.suspicious, self.natural_disaster, self.hedges]
+        matchers += [self.natural_causes, self.suspicious, self.tally, self.natural_disaster, self.hedges]
+        matchers += [m for pair in self.unresolved.values() for m in pair] + list(self.background)
         words = set(self.keywords.vocabulary) | self.person_first
         for matcher in matchers:
             words |= matcher.vocabulary
@@ -215,6 +230,13 @@ class Lexicon:
         }
         reading.natural_causes = natural_hits
         reading.suspicious = [h.phrase for h in self.suspicious.find(doc)]
+        bg_phrases, bg_unless = self.background
+        if not bg_unless.find(doc):
+            reading.background = list(dict.fromkeys(h.phrase for h in bg_phrases.find(doc)))
+        reading.tally = [h.phrase for h in self.tally.find(doc)] + _YEAR_SPAN.findall(text)
+        for name, (resolved, rumour) in self.unresolved.items():
+            reading.resolved[name] = [h.phrase for h in resolved.find(doc)]
+            reading.rumour[name] = [h.phrase for h in rumour.find(doc)]
         reading.natural_disaster = [h.phrase for h in self.natural_disaster.find(doc)]
         reading.hedges = [h.phrase for h in self.hedges.find(doc)]
         reading.wrongdoing = self._wrongdoing(doc)
@@ -299,6 +321,9 @@ def _keyword_excludes(policy: Policy) -> list[str]:
     listed = {phrase_tokens(p) for p, _ in _keyword_entries(policy)}
     return [p for rule in policy.categories.values() for p in rule.exclude if phrase_tokens(p) not in listed]
 
+
+# A count over a stated year ("selama 2017", "sepanjang tahun 2023"): phrase lists cannot name every year.
+_YEAR_SPAN = re.compile(r"\b(?:selama|sepanjang|sejak)\s+(?:tahun\s+)?(?:19|20)\d\d\b", re.IGNORECASE)
 
 _CACHE: dict[int, tuple[Policy, Lexicon]] = {}
 

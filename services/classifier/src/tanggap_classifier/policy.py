@@ -120,6 +120,22 @@ class PositiveRule(_Strict):
         return self
 
 
+class BackgroundRule(_Strict):
+    """Another unit's past event told as background ("belajar dari kebakaran Lapas Tangerang"): its
+    keywords and its deaths are not this report's incident. Not good news either: with nothing else
+    found, the report goes to a person as 'perlu ditinjau'."""
+
+    text: str = Field(min_length=1)
+    phrases: list[Phrase] = Field(min_length=1)
+    unless: list[Phrase] = Field(default=[], description="The lesson is from this unit's own event.")
+    categories: list[Category] = Field(min_length=1, description="Keywords of these are the background.")
+
+    @model_validator(mode="after")
+    def _valid(self) -> "BackgroundRule":
+        _check_phrases([*self.phrases, *self.unless])
+        return self
+
+
 class AmplifierRule(_Strict):
     """Phrases that raise an actual incident to at least `level` (never make good news a crisis)."""
 
@@ -190,10 +206,30 @@ class NaturalCauses(_Strict):
         default=[],
         description="Doubts about the cause ('kejanggalan', a family suspecting abuse) that keep level 3.",
     )
+    tally: list[Phrase] = Field(
+        default=[],
+        description="A count over a period ('selama 2017', 'sepanjang tahun'): several deaths from illness "
+        "over months are not the 'multiple fatalities' of one incident, so they are held at `level` too.",
+    )
 
     @model_validator(mode="after")
     def _valid(self) -> "NaturalCauses":
-        _check_phrases([*self.phrases, *self.suspicious])
+        _check_phrases([*self.phrases, *self.suspicious, *self.tally])
+        return self
+
+
+class Unresolved(_Strict):
+    """A signal whose outcome the text does not state is the worse case (an escape with no word on a
+    recapture is 'an escape not recaptured', DOMAIN.md §6.2 level 3)."""
+
+    text: str = Field(min_length=1)
+    level: Level
+    resolved_by: list[Phrase] = Field(min_length=1, description="Words that state the outcome.")
+    unless: list[Phrase] = Field(default=[], description="A rumour not confirmed yet keeps the lower level.")
+
+    @model_validator(mode="after")
+    def _valid(self) -> "Unresolved":
+        _check_phrases([*self.resolved_by, *self.unless])
         return self
 
 
@@ -207,6 +243,7 @@ class TextSignal(_Strict):
     fallback_category: Category | None = Field(
         default=None, description="Category to use only when no keyword or other signal names one."
     )
+    unresolved: Unresolved | None = None
 
     @model_validator(mode="after")
     def _valid(self) -> "TextSignal":
@@ -466,6 +503,7 @@ class Policy(_Strict):
     )
     categories: dict[Category, CategoryRule]
     positive: list[PositiveRule] = []
+    background: BackgroundRule | None = None
     amplifiers: list[AmplifierRule] = []
     text_signals: dict[SignalName, TextSignal]
     impact: ImpactRules

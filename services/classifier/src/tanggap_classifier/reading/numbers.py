@@ -42,11 +42,20 @@ _REGIONAL = {
 }
 _SE = {"sepuluh": 10, "sebelas": 11, "seratus": 100, "seribu": 1000}
 _SCALES = {"belas", "puluh", "ratus", "ribu"}
-_ONE = {"seorang", "sesosok", "seekor"}
+_ONE = {"seorang", "sesosok", "seekor"} | {
+    "sebungkus",
+    "sebutir",
+    "sepaket",
+    "selembar",
+    "sebotol",
+    "sepucuk",
+}
 # (low, high) of a vague word; None = no known upper bound.
 VAGUE: dict[str, tuple[int, int | None]] = {
     "beberapa": (2, None),
     "sejumlah": (2, None),
+    "sekelompok": (2, None),
+    "segerombolan": (2, None),
     "belasan": (11, 19),
     "puluhan": (10, 99),
     "ratusan": (100, 999),

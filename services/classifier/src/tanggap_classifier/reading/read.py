@@ -24,14 +24,18 @@ _URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 # What may stand between two parts of one time: spaces, a comma, "pada", "sekitar" ("Senin, 12 Mei
 # 2025 sekitar pukul 02.00 WIB"). Parentheses belong to the date pattern itself.
 _WHEN_GAP_RE = re.compile(
-    r"[ \t\u00a0]*(?:,[ \t\u00a0]*)?(?:(?:pada|sekitar|sekira|hingga|sampai|s/d|[-\u2013])[ \t\u00a0]*)?",
+    # "Senin lalu (17/2)": a relative word may stand between a day and its date.
+    r"[ \t\u00a0]*(?:(?:lalu|silam|kemarin)[ \t\u00a0]*)?(?:,[ \t\u00a0]*)?"
+    r"(?:(?:pada|sekitar|sekira|hingga|sampai|s/d|[-\u2013])[ \t\u00a0]*)?",
     re.IGNORECASE,
 )
 # Words that end a time the report gives ("Senin (31/01/2022) lalu", "28 April mendatang", "Hari
 # Kemerdekaan RI ke-72", "Idulfitri 1446 Hijriah").
 _WHEN_TAIL_RE = re.compile(
     r"[ \t\u00a0]+(?:lalu|silam|mendatang|kemarin|itu|ini|ke-?[ ]?\d{1,3}"
-    r"|\d{4}[ ]+(?:H|Hijriah|M|Masehi))(?!\w)",
+    r"|\d{4}[ ]+(?:H|Hijriah|Hijiriah|Hijriyah|M|Masehi)"
+    # "Hari Bakti Pemasyarakatan (HBP) ke-59 tahun 2023", "Hari Raya Nyepi 2021"
+    r"|\([A-Z]{2,6}\)|tahun[ ]+(?:19|20)\d{2}|(?:19|20)\d{2})(?!\w)",
     re.IGNORECASE,
 )
 # Event words found by their root when the exact word is not in the vocabulary ("dianiaya",
@@ -170,7 +174,7 @@ def _joined_when(text: str, found: list[Candidate]) -> list[Candidate]:
 
 def _with_tail(text: str, c: Candidate) -> Candidate:
     end = c.end
-    for _ in range(2):
+    for _ in range(3):
         tail = _WHEN_TAIL_RE.match(text, end)
         if tail is None:
             break

@@ -33,11 +33,18 @@ _DATE_RES = (
     re.compile(r"(?<![\w/.])\d{1,2}/\d{1,2}(?:/\d{2,4})?(?![\w/])"),
     re.compile(r"(?<![\w/.])\d{1,2}-\d{1,2}-\d{4}(?![\w-])"),
     re.compile(r"(?<!\w)\d{4}-\d{2}-\d{2}(?!\w)"),
-    # "12 Mei 2025", "22-23 April 2018"
+    # "12 Mei 2025", "22-23 April 2018", and a range in words: "25 hingga 28 Maret 2019"
     re.compile(
-        rf"(?<!\w)\d{{1,2}}(?:\s?[-\u2013]\s?\d{{1,2}})?\s+(?:{_MONTHS})\.?(?:\s+\d{{4}})?(?!\w)",
+        rf"(?<!\w)\d{{1,2}}(?:\s?[-\u2013]\s?\d{{1,2}}|\s+(?:hingga|sampai|s/d|s\.d\.?|dan)\s+\d{{1,2}})?"
+        rf"\s+(?:{_MONTHS})\.?(?:\s+\d{{4}})?(?!\w)",
         re.IGNORECASE,
     ),
+    # A period: "tahun 2023", "sepanjang tahun 2024", "selama 2017", "sejak 2019"
+    re.compile(
+        r"(?<!\w)(?:(?:selama|sepanjang|sejak|awal|akhir|pertengahan)\s+)?tahun\s+(?:19|20)\d{2}(?!\w)",
+        re.IGNORECASE,
+    ),
+    re.compile(r"(?<!\w)(?:selama|sepanjang|sejak)\s+(?:19|20)\d{2}(?!\w)", re.IGNORECASE),
     # A month without a day: "bulan Juni", "akhir Desember", "pertengahan Maret" (a full month name only)
     re.compile(
         rf"(?<!\w)(?:(?:awal|akhir|pertengahan|medio)\s+)?(?:bulan\s+)(?:{_FULL_MONTHS})(?:\s+\d{{4}})?(?!\w)",
@@ -81,8 +88,11 @@ _FILLER = frozenset(
 _FORWARD = frozenset({"sebanyak", "mencapai", "menjadi", "bertambah", "hingga", "total", "ada", "berjumlah"})
 _RELATIVE_UNITS = frozenset({"hari", "pekan", "minggu", "bulan", "tahun", "jam", "malam"})
 _RELATIVE_ENDS = frozenset({"lalu", "silam", "sebelumnya", "kemarin", "terakhir", "ini", "belakangan"})
+_RELATIVE_LEADS = frozenset({"dalam", "selama", "sejak", "sekitar"})
 _NOT_SUNDAY_NEXT = frozenset({"lalu", "depan", "ini", "ke", "terakhir", "kemarin", "pertama"})
 _ONE_PERSON = frozenset({"seorang", "sesosok"})
+# One of a measure in one word ("sebungkus roti"): the word itself is the amount.
+_ONE_MEASURE = frozenset({"sebungkus", "sebutir", "sepaket", "selembar", "sebotol", "sepucuk"})
 _ROOM_WORDS = frozenset({"kamar", "sel", "ruang"})
 _BLOCK_CODE = re.compile(r"[A-Z]{1,3}\d{0,3}[A-Za-z]?|[A-Za-z]{1,2}\d{1,3}|\d{1,3}[A-Za-z]?|[A-Z][a-z]{2,}")
 
@@ -104,7 +114,10 @@ def token_when(toks: list[Tok], vocab: ReadingVocabulary) -> list[Candidate]:
         for h in vocab.cased_days.scan(toks)
         if _is_sunday(toks, h.i)
     ]
-    found += [Candidate("when", *span(toks, h.i, h.j), h.payload) for h in vocab.when_phrases.scan(toks)]
+    for h in vocab.when_phrases.scan(toks):
+        # "sekitar sebulan lalu", "sejak setahun terakhir": the lead word belongs to the time.
+        lead = h.payload == "relative" and h.i > 0 and toks[h.i - 1].low in _RELATIVE_LEADS
+        found.append(Candidate("when", *span(toks, h.i - 1 if lead else h.i, h.j), h.payload))
     return found + _relative_counts(toks)
 
 
@@ -130,8 +143,12 @@ def _relative_counts(toks: list[Tok]) -> list[Candidate]:
         end = c.j + 1
         if toks[end].low == "yang" and follows(toks, end + 1):
             end += 1
-        if toks[end].low in _RELATIVE_ENDS:
-            found.append(Candidate("when", *span(toks, c.i, end + 1), "relative"))
+        if toks[end].low in _RELATIVE_ENDS or toks[end].low.startswith("pasca"):
+            # "dalam dua pekan terakhir", "dua hari pascakericuhan"
+            start = (
+                c.i - 1 if c.i > 0 and toks[c.i - 1].low in _RELATIVE_LEADS and follows(toks, c.i) else c.i
+            )
+            found.append(Candidate("when", *span(toks, start, end + 1), "relative"))
     return found
 
 
@@ -234,6 +251,8 @@ def _read_count(
         detail = "escapees"
     elif k == c.j and toks[c.i].low in _ONE_PERSON:
         detail = "people"  # "seorang di antara mereka": the word itself says one person
+    elif k == c.j and toks[c.i].low in _ONE_MEASURE:
+        detail = "items"
     elif k == c.j and not (c.i > 0 and toks[c.i - 1].low in vocab.lead_words):
         return [], c.j  # a bare number: not known to be a headcount
     facts = [Candidate("amount", *span(toks, c.i, k), detail, amount=amount)]
