@@ -3,9 +3,11 @@
 where a client library would tidy the request, over a raw socket.
 
 Found and fixed here: feed downloads without a size or time bound; usernames in look-alike letters; names
-and e-mail addresses longer than their columns; JSON answers without `nosniff`. Tried and held (kept as
-regression tests): open redirects after login, path traversal under /static, header injection in the .docx
-download, undecodable and oversized headers, method override headers.
+and e-mail addresses longer than their columns; JSON answers without `nosniff`; Idempotency-Keys in
+invisible or look-alike characters; an unsigned flash cookie (any message, planted from a sibling
+subdomain). Tried and held (kept as regression tests): open redirects after login, path traversal under
+/static, header injection in the .docx download, undecodable and oversized headers, method override
+headers.
 """
 
 import asyncio
@@ -353,3 +355,23 @@ async def test_an_idempotency_key_must_be_visible_ascii(intake: httpx.AsyncClien
     assert "idempotency" in answer.text.lower()
     plain = await intake.post("/v1/reports", json=body, headers={"Idempotency-Key": "laporan-1"})
     assert plain.status_code == 202, plain.text[:300]
+
+
+# ---- found: a planted flash cookie spoke in Tanggap's voice --------------------------------------------
+
+
+async def test_only_a_flash_message_tanggap_signed_is_shown(intake: httpx.AsyncClient) -> None:
+    async with kit.console(intake) as admin:
+        created = await admin.post(
+            "/admin/users",
+            {"username": "flash.check", "name": "Flash", "role": "ditjenpas", "password": kit.PASSWORD},
+        )
+        assert created.status_code == 303, created.text[:300]
+        shown = await admin.get("/admin/users")
+        assert "Pengguna flash.check dibuat." in shown.text
+        # A cookie set from a sibling subdomain, as it would arrive: plain, or with a made-up signature.
+        for planted in ("Laporan%20dihapus%2C%20kirim%20ulang", "Laporan%20dihapus.0123456789abcdef"):
+            admin.client.cookies.set("tanggap_flash", planted)
+            page = await admin.get("/admin/users")
+            assert page.status_code == 200
+            assert "Laporan dihapus" not in page.text

@@ -1,6 +1,7 @@
 """What every console page shares: templates and their filters, the login requirement, CSRF on forms,
 one-shot messages after a redirect."""
 
+import hashlib
 import hmac
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
@@ -19,6 +20,7 @@ from tanggap_intake.auth import console_principal, secure_cookies, settings_of
 from tanggap_intake.errors import NotAllowed
 from tanggap_intake.readmodel import DRAFT_NAMES, PHASE_NAMES, TEAM_ROLE_NAMES, TIER_NAMES, number
 from tanggap_shared.runtime import Runtime
+from tanggap_shared.tokens import link_secret
 
 TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
 STATIC_DIR = Path(__file__).parent.parent / "static"
@@ -186,7 +188,7 @@ def render(
     status_code: int = 200,
     user: Principal | None = None,
 ) -> HTMLResponse:
-    flash = unquote(request.cookies.get(FLASH_COOKIE, ""))
+    flash = _read_flash(request)
     full = {
         "user": user,
         "csrf": user.csrf_token if user else "",
@@ -204,8 +206,24 @@ def redirect(request: Request, url: str, message: str = "") -> Response:
     """303 to a page (after a POST), carrying a one-line message shown once."""
     response = RedirectResponse(url, status_code=303)
     if message:
-        set_cookie(request, response, FLASH_COOKIE, quote(message), max_age=60)
+        value = quote(message)
+        set_cookie(request, response, FLASH_COOKIE, f"{value}.{_flash_mac(request, value)}", max_age=60)
     return response
+
+
+def _flash_mac(request: Request, value: str) -> str:
+    # Signed, because a sibling subdomain can plant a cookie: an unsigned flash would let it show any
+    # message in Tanggap's own voice ("Laporan dihapus, kirim ulang ke …").
+    settings = settings_of(request)
+    key = link_secret(settings.link_secret, settings.state_dir).encode()
+    return hmac.new(key, b"flash:" + value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _read_flash(request: Request) -> str:
+    value, _, mac = request.cookies.get(FLASH_COOKIE, "").rpartition(".")
+    if not value or not hmac.compare_digest(mac, _flash_mac(request, value)):
+        return ""
+    return unquote(value)
 
 
 def set_cookie(
