@@ -16,7 +16,18 @@ import pytest
 from tanggap_drafter.items import load_starter
 from tanggap_drafter.store import KeyMessageStore, QdrantTarget
 from tanggap_shared.contracts import Category
-from tanggap_shared.events import Fact, Facts, Impact, IncidentClassified, ReportSnapshot, UnitRef
+from tanggap_shared.events import (
+    Amount,
+    Fact,
+    Facts,
+    Impact,
+    IncidentClassified,
+    ReadFact,
+    ReportReading,
+    ReportSnapshot,
+    TextSpan,
+    UnitRef,
+)
 
 PALOPO = UnitRef(
     code="SULSEL-LAPAS-PALOPO",
@@ -206,3 +217,77 @@ def openai_stub() -> Iterator[OpenAIStub]:
 def answer() -> Callable[..., tuple[int, dict[str, Any]]]:
     """Builds a scripted chat completion: `answer(content, finish_reason="stop")`."""
     return completion
+
+
+# --- The escape example of issue 13, with the facts the classifier's reader gives for it ---------------
+
+CIPINANG = UnitRef(
+    code="DKI-LAPAS-CIPINANG",
+    name="Lapas Kelas I Cipinang",
+    type="Lapas",
+    unit_class="I",
+    city="Jakarta Timur",
+    region="DKI",
+    region_name="Kanwil Ditjenpas DKI Jakarta",
+)
+ESCAPE_TEXT = (
+    "Dua warga binaan melarikan diri pada Selasa dini hari sekitar pukul 03.00 WIB dengan memanjat "
+    "tembok belakang. Petugas berkoordinasi dengan Polres Jakarta Timur untuk pengejaran."
+)
+# Tuesday 1 December 2026, 04:10 UTC = 11:10 WIB.
+CLASSIFIED_AT = datetime(2026, 12, 1, 4, 10, tzinfo=UTC)
+
+
+def read(kind: str, phrase: str, **fields: Any) -> ReadFact:
+    """A fact read from ESCAPE_TEXT, quoting its exact span, as the classifier's reader gives it."""
+    start = ESCAPE_TEXT.index(phrase)
+    span = TextSpan(start=start, end=start + len(phrase), text=phrase)
+    return ReadFact(fact_id=f"{kind}:{start}-{span.end}", kind=kind, value=phrase, span=span, **fields)
+
+
+def _escape_readings(**status: Any) -> list[ReportReading]:
+    facts = [
+        read(
+            "amount",
+            "Dua warga binaan",
+            detail="escapees",
+            role="warga_binaan",
+            amount=Amount(words="Dua", low=2, high=2, exact=True),
+            **status,
+        ),
+        read("what", "melarikan diri", **status),
+        read("when", "Selasa dini hari sekitar pukul 03.00 WIB", detail="day+part_of_day+clock", **status),
+        read("how", "memanjat tembok belakang", sensitive=True, **status),
+        read("where", "tembok belakang", detail="area", **status),
+        read("who", "Polres", role="aph", **status),
+    ]
+    return [ReportReading(report_id=uuid.uuid4(), facts=facts)]
+
+
+def _escape(make_incident: IncidentFactory, **overrides: Any) -> IncidentClassified:
+    fields: dict[str, Any] = {
+        "unit": CIPINANG,
+        "text": ESCAPE_TEXT,
+        "facts": Facts(),
+        "impact": Impact(),
+        "category": Category.ESCAPE,
+        "secondary_categories": [],
+        "level": 3,
+        "occurred_at": CLASSIFIED_AT,
+        "readings": _escape_readings(),
+        "deadlines": {"holding_statement": 60, "press_release": 180},
+    }
+    fields.update(overrides)
+    return make_incident(**fields)
+
+
+@pytest.fixture
+def escape_readings() -> Callable[..., list[ReportReading]]:
+    """The readings of ESCAPE_TEXT; keyword arguments (status, verified) apply to every fact."""
+    return _escape_readings
+
+
+@pytest.fixture
+def make_escape() -> Callable[..., IncidentClassified]:
+    """Two inmates escape from Lapas Cipinang; every fact only read from the text (suggested)."""
+    return lambda **overrides: _escape(_incident, **overrides)

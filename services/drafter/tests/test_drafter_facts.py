@@ -13,10 +13,9 @@ from tanggap_drafter.composer import Composer
 from tanggap_drafter.drafting import Draft
 from tanggap_drafter.known import Team
 from tanggap_drafter.store import KeyMessageStore
-from tanggap_shared.contracts import Category, DraftKind, Role, Tier
+from tanggap_shared.contracts import DraftKind, Role, Tier
 from tanggap_shared.events import (
     Amount,
-    Facts,
     Impact,
     IncidentClassified,
     ReadFact,
@@ -28,7 +27,8 @@ from tanggap_shared.events import (
 )
 
 IncidentFactory = Callable[..., IncidentClassified]
-
+EscapeFactory = Callable[..., IncidentClassified]
+ReadingsFactory = Callable[..., list[ReportReading]]
 CIPINANG = UnitRef(
     code="DKI-LAPAS-CIPINANG",
     name="Lapas Kelas I Cipinang",
@@ -38,12 +38,7 @@ CIPINANG = UnitRef(
     region="DKI",
     region_name="Kanwil Ditjenpas DKI Jakarta",
 )
-ESCAPE_TEXT = (
-    "Dua warga binaan melarikan diri pada Selasa dini hari sekitar pukul 03.00 WIB dengan memanjat "
-    "tembok belakang. Petugas berkoordinasi dengan Polres Jakarta Timur untuk pengejaran."
-)
-# Tuesday 1 December 2026, 04:10 UTC = 11:10 WIB.
-CLASSIFIED_AT = datetime(2026, 12, 1, 4, 10, tzinfo=UTC)
+
 PUBLIC = [
     DraftKind.HOLDING_STATEMENT,
     DraftKind.PRESS_RELEASE,
@@ -52,49 +47,6 @@ PUBLIC = [
     DraftKind.SOCIAL_POST,
     DraftKind.CLARIFICATION,
 ]
-
-
-def read(kind: str, phrase: str, **fields: Any) -> ReadFact:
-    """A fact read from ESCAPE_TEXT, quoting its exact span, as the classifier's reader gives it."""
-    start = ESCAPE_TEXT.index(phrase)
-    span = TextSpan(start=start, end=start + len(phrase), text=phrase)
-    return ReadFact(fact_id=f"{kind}:{start}-{span.end}", kind=kind, value=phrase, span=span, **fields)
-
-
-def escape_readings(**status: Any) -> list[ReportReading]:
-    facts = [
-        read(
-            "amount",
-            "Dua warga binaan",
-            detail="escapees",
-            role="warga_binaan",
-            amount=Amount(words="Dua", low=2, high=2, exact=True),
-            **status,
-        ),
-        read("what", "melarikan diri", **status),
-        read("when", "Selasa dini hari sekitar pukul 03.00 WIB", detail="day+part_of_day+clock", **status),
-        read("how", "memanjat tembok belakang", sensitive=True, **status),
-        read("where", "tembok belakang", detail="area", **status),
-        read("who", "Polres", role="aph", **status),
-    ]
-    return [ReportReading(report_id=uuid.uuid4(), facts=facts)]
-
-
-def escape(make_incident: IncidentFactory, **overrides: Any) -> IncidentClassified:
-    fields: dict[str, Any] = {
-        "unit": CIPINANG,
-        "text": ESCAPE_TEXT,
-        "facts": Facts(),
-        "impact": Impact(),
-        "category": Category.ESCAPE,
-        "secondary_categories": [],
-        "level": 3,
-        "occurred_at": CLASSIFIED_AT,
-        "readings": escape_readings(),
-        "deadlines": {"holding_statement": 60, "press_release": 180},
-    }
-    fields.update(overrides)
-    return make_incident(**fields)
 
 
 async def _drafts(store: KeyMessageStore, event: IncidentClassified, **kw: Any) -> dict[DraftKind, Draft]:
@@ -110,9 +62,9 @@ def _sentence_with(text: str, phrase: str) -> str:
 
 
 async def test_suggested_facts_appear_only_hedged(
-    store: KeyMessageStore, make_incident: IncidentFactory
+    store: KeyMessageStore, make_incident: IncidentFactory, make_escape: EscapeFactory
 ) -> None:
-    drafts = await _drafts(store, escape(make_incident))
+    drafts = await _drafts(store, make_escape())
     holding = drafts[DraftKind.HOLDING_STATEMENT].text
     # The report's day and time, and its amount in its own word, both hedged.
     when = _sentence_with(holding, "Selasa dini hari sekitar pukul 03.00 WIB")
@@ -128,9 +80,9 @@ async def test_suggested_facts_appear_only_hedged(
 
 
 async def test_the_press_release_lead_carries_verified_facts_only(
-    store: KeyMessageStore, make_incident: IncidentFactory
+    store: KeyMessageStore, make_incident: IncidentFactory, make_escape: EscapeFactory
 ) -> None:
-    release = (await _drafts(store, escape(make_incident)))[DraftKind.PRESS_RELEASE].text
+    release = (await _drafts(store, make_escape()))[DraftKind.PRESS_RELEASE].text
     lead = next(line for line in release.splitlines() if line.startswith("Jakarta Timur, "))
     assert "[diisi Humas UPT: waktu kejadian yang sudah diverifikasi]" in lead
     assert "Selasa" not in lead
@@ -140,9 +92,12 @@ async def test_the_press_release_lead_carries_verified_facts_only(
 
 
 async def test_confirmed_facts_are_stated_plainly(
-    store: KeyMessageStore, make_incident: IncidentFactory
+    store: KeyMessageStore,
+    make_incident: IncidentFactory,
+    make_escape: EscapeFactory,
+    escape_readings: ReadingsFactory,
 ) -> None:
-    event = escape(make_incident, readings=escape_readings(status="confirmed", verified=True))
+    event = make_escape(readings=escape_readings(status="confirmed", verified=True))
     drafts = await _drafts(store, event)
     holding = drafts[DraftKind.HOLDING_STATEMENT].text
     assert (
@@ -157,12 +112,11 @@ async def test_confirmed_facts_are_stated_plainly(
 
 
 async def test_a_removed_reading_is_gone_and_a_person_answer_wins(
-    store: KeyMessageStore, make_incident: IncidentFactory
+    store: KeyMessageStore, make_escape: EscapeFactory, escape_readings: ReadingsFactory
 ) -> None:
     readings = escape_readings()
     facts = [f.model_copy(update={"status": "removed"}) if f.kind == "when" else f for f in readings[0].facts]
-    event = escape(
-        make_incident,
+    event = make_escape(
         readings=[readings[0].model_copy(update={"facts": facts})],
         impact=Impact(escapees=3),
     )
@@ -175,7 +129,7 @@ async def test_a_removed_reading_is_gone_and_a_person_answer_wins(
 
 
 async def test_vague_amounts_keep_the_report_words(
-    store: KeyMessageStore, make_incident: IncidentFactory
+    store: KeyMessageStore, make_incident: IncidentFactory, make_escape: EscapeFactory
 ) -> None:
     text = "Puluhan napi kabur dari Lapas Kelas I Cipinang pada Senin petang."
     amount = ReadFact(
@@ -186,7 +140,7 @@ async def test_vague_amounts_keep_the_report_words(
         detail="escapees",
         amount=Amount(words="Puluhan", low=10, high=99),
     )
-    event = escape(make_incident, text=text, readings=[ReportReading(report_id=uuid.uuid4(), facts=[amount])])
+    event = make_escape(text=text, readings=[ReportReading(report_id=uuid.uuid4(), facts=[amount])])
     drafts = await _drafts(store, event)
     for kind in (DraftKind.HOLDING_STATEMENT, DraftKind.PRESS_RELEASE, DraftKind.QA):
         assert "Dilaporkan puluhan Warga Binaan melarikan diri" in drafts[kind].text, kind
@@ -194,10 +148,13 @@ async def test_vague_amounts_keep_the_report_words(
 
 
 async def test_security_detail_never_reaches_a_public_kind(
-    store: KeyMessageStore, make_incident: IncidentFactory
+    store: KeyMessageStore,
+    make_incident: IncidentFactory,
+    make_escape: EscapeFactory,
+    escape_readings: ReadingsFactory,
 ) -> None:
     for readings in (escape_readings(), escape_readings(status="confirmed", verified=True)):
-        drafts = await _drafts(store, escape(make_incident, readings=readings))
+        drafts = await _drafts(store, make_escape(readings=readings))
         for kind in PUBLIC:
             text = drafts[kind].text.lower()
             assert "memanjat" not in text, kind
@@ -209,9 +166,9 @@ async def test_security_detail_never_reaches_a_public_kind(
 
 
 async def test_the_holding_statement_has_every_section_in_its_word_budget(
-    store: KeyMessageStore, make_incident: IncidentFactory
+    store: KeyMessageStore, make_incident: IncidentFactory, make_escape: EscapeFactory
 ) -> None:
-    for event in (escape(make_incident), escape(make_incident, readings=[]), make_incident()):
+    for event in (make_escape(), make_escape(readings=[]), make_incident()):
         holding = (await _drafts(store, event))[DraftKind.HOLDING_STATEMENT]
         assert 80 <= word_count(holding.text) <= 150, holding.text
         assert not [f for f in holding.findings if f.code in {"missing_section", "length"}], holding.findings
@@ -224,9 +181,9 @@ async def test_the_holding_statement_has_every_section_in_its_word_budget(
 
 
 async def test_what_tanggap_knows_is_filled_in(
-    store: KeyMessageStore, make_incident: IncidentFactory
+    store: KeyMessageStore, make_incident: IncidentFactory, make_escape: EscapeFactory
 ) -> None:
-    drafts = await _drafts(store, escape(make_incident))
+    drafts = await _drafts(store, make_escape())
     holding = drafts[DraftKind.HOLDING_STATEMENT].text
     # Today's date in the unit's time zone, the dateline city, the next update from the level-3 cadence
     # (four hours, on the hour: 11.10 WIB → 16.00 WIB).
@@ -268,9 +225,9 @@ def team_members(unit: UnitRef) -> list[TeamMember]:
 
 
 async def test_the_crisis_team_names_the_spokesperson_narahubung_and_kepala(
-    store: KeyMessageStore, make_incident: IncidentFactory
+    store: KeyMessageStore, make_incident: IncidentFactory, make_escape: EscapeFactory
 ) -> None:
-    event = escape(make_incident)
+    event = make_escape()
     team = Team.from_members(team_members(CIPINANG), CIPINANG)
     drafts = await _drafts(store, event, team=team)
     holding = drafts[DraftKind.HOLDING_STATEMENT].text
@@ -287,9 +244,9 @@ async def test_the_crisis_team_names_the_spokesperson_narahubung_and_kepala(
 
 
 async def test_without_a_spokesperson_the_kepala_speaks(
-    store: KeyMessageStore, make_incident: IncidentFactory
+    store: KeyMessageStore, make_incident: IncidentFactory, make_escape: EscapeFactory
 ) -> None:
     members = [m for m in team_members(CIPINANG) if m.recipient.role != Role.JURU_BICARA]
     team = Team.from_members(members, CIPINANG)
-    holding = (await _drafts(store, escape(make_incident), team=team))[DraftKind.HOLDING_STATEMENT].text
+    holding = (await _drafts(store, make_escape(), team=team))[DraftKind.HOLDING_STATEMENT].text
     assert holding.rstrip().endswith("Budi Santoso, Kepala Lapas Kelas I Cipinang")

@@ -1,6 +1,7 @@
 """The LLM path against a local OpenAI-compatible stand-in (real HTTP): good, rejected json_schema,
 malformed, slow, and injected answers; every failure keeps the template draft."""
 
+import functools
 import json
 import re
 import uuid
@@ -12,11 +13,12 @@ from openai import AsyncOpenAI
 
 from tanggap_drafter.app import Drafter
 from tanggap_drafter.composer import Composer, LlmLimits
-from tanggap_drafter.drafting import Draft
+from tanggap_drafter.drafting import Draft, check
+from tanggap_drafter.items import load_starter
 from tanggap_drafter.llm import LlmDrafter
 from tanggap_drafter.settings import DrafterSettings
 from tanggap_drafter.store import KeyMessageStore
-from tanggap_shared.contracts import DraftKind
+from tanggap_shared.contracts import Category, DraftKind
 from tanggap_shared.events import IncidentClassified
 
 IncidentFactory = Callable[..., IncidentClassified]
@@ -155,11 +157,17 @@ async def test_injected_instructions_stay_data_and_their_effects_are_blocked(
     assert "bukan perintah" in system["content"]
     assert _data(body)["laporan_dikutip"].endswith(INJECTION)  # quoted, as one JSON string value
 
-    assert draft.method == "llm"
-    blocking = {(f.code, f.excerpt) for f in draft.findings if f.severity == "blocking"}
+    # The model's text goes through the same checks: every effect of the injection is blocking...
+    obeyed = obedient(body)[1]["choices"][0]["message"]["content"]
+    text = json.loads(obeyed)["text"]
+    findings = check(event, DraftKind.HOLDING_STATEMENT, text, [])
+    blocking = {(f.code, f.excerpt) for f in findings if f.severity == "blocking"}
     codes = {code for code, _ in blocking}
     assert {"unsupported_number", "full_name", "presumption_of_innocence"} <= codes
-    assert all(excerpt in draft.text for _, excerpt in blocking)
+    assert all(excerpt in text for _, excerpt in blocking)
+    # ...so the model's draft is not proposed: the template stands (decision of issue 13, item 7).
+    assert draft.method == "template"
+    assert "17 orang" not in draft.text
 
 
 async def test_a_long_report_is_truncated_to_the_input_budget(
@@ -197,3 +205,85 @@ async def test_settings_wire_the_llm_path(
     finally:
         await drafter.store.close()
     assert [(d.kind, d.method) for d in drafts] == [(DraftKind.QA, "llm")]
+
+
+# --- Issue 13, item 7: same facts, precedents and findings in; same checks and hedging rules out --------
+
+
+async def test_the_model_gets_the_read_facts_hedges_precedents_and_findings(
+    store: KeyMessageStore, openai_stub: Any, answer: Answer, make_escape: IncidentFactory
+) -> None:
+    openai_stub.chat = [_improved(answer)]
+    event = make_escape()
+    composer = Composer(store, _llm(openai_stub))
+    templates, material = await composer.templates(event, [DraftKind.PRESS_RELEASE])
+    (improved,) = await composer.improvements(event, material, templates)
+    data = _data(openai_stub.requests[0])
+    facts = {f["butir"]: f for f in data["fakta"]}
+    assert facts["Waktu"] == {
+        "butir": "Waktu",
+        "isi": "Selasa dini hari sekitar pukul 03.00 WIB",
+        "status": "belum terverifikasi",
+    }
+    assert facts["Jumlah"]["isi"] == "dua Warga Binaan melarikan diri"
+    assert facts["Jumlah"]["status"] == "belum terverifikasi"
+    # The method of escape is withheld from a public kind, and the model is told not to write it.
+    assert not any("memanjat" in f["isi"] for f in data["fakta"])
+    assert "Kronologi singkat" in data["tidak_boleh_disebut_di_publik"]
+    # The precedents are the template's own (the escape category's), and the template's findings too.
+    escape_texts = {i.text for i in load_starter() if i.category == Category.ESCAPE or i.applies == "generic"}
+    assert data["pesan_kunci_disetujui"]
+    assert set(data["pesan_kunci_disetujui"]) <= escape_texts
+    assert data["temuan_pemeriksaan_kerangka"] == [
+        f.message for f in templates[0].findings if f.severity != "info"
+    ]
+    assert data["kerangka"] == templates[0].text
+    assert improved.method == "llm"
+
+
+def _append(extra: str, skeleton: str) -> str:
+    return skeleton + extra
+
+
+def _replying(
+    answer: Answer, edit: Callable[[str], str]
+) -> Callable[[dict[str, Any]], tuple[int, dict[str, Any]]]:
+    def reply(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        return answer(json.dumps({"text": edit(_data(body)["kerangka"])}))
+
+    return reply
+
+
+async def test_a_model_that_invents_a_number_or_a_name_falls_back_to_the_template(
+    store: KeyMessageStore, openai_stub: Any, answer: Answer, make_escape: IncidentFactory
+) -> None:
+    event = make_escape()
+    inventions = [
+        "\nSebanyak 7 petugas sedang melakukan pencarian.",  # a number the report never gave
+        "\nKepala Satreskrim Bambang Wicaksono memimpin pencarian.",  # a name the report never gave
+        "\nPencarian dilakukan sejak Kamis pagi.",  # a day the report never gave
+        "\nDua Warga Binaan melarikan diri pada Selasa dini hari sekitar pukul 03.00 WIB.",  # unhedged
+        "\nMereka kabur dengan memanjat tembok belakang.",  # security detail in a public kind
+    ]
+    for invented in inventions:
+        openai_stub.chat = [_replying(answer, functools.partial(_append, invented))]
+        composer = Composer(store, _llm(openai_stub))
+        templates, material = await composer.templates(event, HOLDING)
+        assert await composer.improvements(event, material, templates) == [], invented
+        (draft,) = await composer.drafts(event, HOLDING)
+        assert draft.method == "template", invented
+        assert invented.strip() not in draft.text
+
+
+async def test_a_model_that_keeps_the_hedges_is_proposed(
+    store: KeyMessageStore, openai_stub: Any, answer: Answer, make_escape: IncidentFactory
+) -> None:
+    event = make_escape()
+    hedged = "\nDilaporkan dua Warga Binaan melarikan diri pada Selasa dini hari; masih kami verifikasi."
+    openai_stub.chat = [_replying(answer, lambda skeleton: skeleton + hedged)]
+    composer = Composer(store, _llm(openai_stub))
+    templates, material = await composer.templates(event, HOLDING)
+    (improved,) = await composer.improvements(event, material, templates)
+    assert improved.method == "llm"
+    assert improved.text.rstrip().endswith(hedged.strip())
+    assert not [f for f in improved.findings if f.severity == "blocking"]

@@ -29,7 +29,7 @@ from tanggap_drafter.llm import LlmDrafter, LlmRequest
 from tanggap_drafter.render import collapse_blank_lines
 from tanggap_drafter.store import KeyMessageStore, QueryVectors, Retrieved, Reuse, Scope
 from tanggap_shared.contracts import DraftKind
-from tanggap_shared.events import IncidentClassified
+from tanggap_shared.events import Finding, IncidentClassified
 
 log = structlog.get_logger("tanggap.drafter")
 
@@ -244,10 +244,28 @@ def _llm_draft(
     used = _used(template, material)
     # Approved example drafts are the model's reading, not wording it may reuse: their names and figures
     # are not vocabulary, so anything it copies from them is flagged like any invention.
+    findings = check(event, template.kind, text, used, extra)
+    added = _added_blocking(template, findings)
+    if added:
+        # Decision (issue 13, item 7): a model that invents a number, date or name, states a suggestion
+        # as fact, or adds anything else blocking is not proposed; the template draft (same facts, same
+        # checks) stands alone. An officer should never have to find a model's inventions to delete them.
+        log.warning(
+            "drafter.llm_rejected",
+            kind=template.kind.value,
+            findings=sorted({f.code for f in added}),
+        )
+        return template
     return Draft(
         kind=template.kind,
         text=text,
         sources=[*template.sources, *(r.ref() for r in examples)],
-        findings=check(event, template.kind, text, used, extra),
+        findings=findings,
         method="llm",
     )
+
+
+def _added_blocking(template: Draft, findings: list[Finding]) -> list[Finding]:
+    """Blocking findings of the model's text that the template's text did not have already."""
+    known = {(f.code, f.excerpt) for f in template.findings if f.severity == "blocking"}
+    return [f for f in findings if f.severity == "blocking" and (f.code, f.excerpt) not in known]
