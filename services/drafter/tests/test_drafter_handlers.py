@@ -15,9 +15,10 @@ from tanggap_drafter.learning import approved_item_id
 from tanggap_drafter.models import DraftRow, IncidentSnapshot
 from tanggap_drafter.settings import DrafterSettings
 from tanggap_runner.nats import NatsServer
-from tanggap_shared.contracts import Category, DraftKind
+from tanggap_shared.contracts import Category, DraftKind, Role, Tier
 from tanggap_shared.db import OutboxEntry
 from tanggap_shared.events import (
+    CrisisTeamFormed,
     DraftProposed,
     DraftRequested,
     DraftReviewed,
@@ -27,6 +28,8 @@ from tanggap_shared.events import (
     Impact,
     IncidentClassified,
     IncidentClosed,
+    Recipient,
+    TeamMember,
     derive_event_id,
     parse_event,
 )
@@ -282,3 +285,50 @@ async def test_closing_an_incident_drafts_its_evaluation_report(
         snapshot = await session.get(IncidentSnapshot, str(event.incident_id))
     assert snapshot is not None
     assert snapshot.closed_by == "Kepala Kanwil"
+
+
+def _team_formed(incident: IncidentClassified) -> CrisisTeamFormed:
+    def member(person: str, name: str, role: Role, tier: Tier) -> TeamMember:
+        return TeamMember(recipient=Recipient(person_id=person, name=name, role=role, tier=tier))
+
+    return CrisisTeamFormed(
+        incident_id=incident.incident_id,
+        producer="notifier",
+        level=incident.level,
+        members=[
+            member("palopo-ketua", "Contoh: Kepala Lapas Palopo", Role.KETUA, Tier.UPT),
+            member(
+                "palopo-humas", "Contoh: Koordinator Humas Lapas Palopo", Role.KOORDINATOR_HUMAS, Tier.UPT
+            ),
+            member("sulsel-supervisor", "Contoh: Kadivpas Sulawesi Selatan", Role.SUPERVISOR, Tier.REGION),
+        ],
+    )
+
+
+async def test_the_crisis_team_on_file_names_the_people_in_later_drafts(
+    drafter: Drafter, make_incident: IncidentFactory
+) -> None:
+    first = make_incident()
+    await _publish(drafter, first)
+    await _settled(drafter)
+    # The notifier forms the team after the classification: the first drafts say who fills the names.
+    holding = next(
+        p for p in await _proposed(drafter, first.incident_id) if p.kind == DraftKind.HOLDING_STATEMENT
+    )
+    assert "[diisi Humas UPT: nama dan jabatan juru bicara]" in holding.text
+
+    await _publish(drafter, _team_formed(first))
+    await _settled(drafter)
+    # A later incident at the same unit: the UPT's people are named (the Kepala speaks; no Juru Bicara).
+    later = make_incident(level=3)
+    await _publish(drafter, later)
+    await _settled(drafter)
+    proposed = {p.kind: p for p in await _proposed(drafter, later.incident_id)}
+    kepala = "Contoh: Kepala Lapas Palopo, Kepala Lapas Kelas IIA Palopo"
+    assert proposed[DraftKind.HOLDING_STATEMENT].text.rstrip().endswith(kepala)
+    release = proposed[DraftKind.PRESS_RELEASE].text
+    assert f"ujar {kepala}." in release
+    assert "Contoh: Koordinator Humas Lapas Palopo, Koordinator Humas Lapas Kelas IIA Palopo" in release
+    assert "Kadivpas" not in release  # the region's supervisor does not speak for the unit
+    for p in proposed.values():
+        assert not [f for f in p.findings if f.severity == "blocking"], (p.kind, p.findings)

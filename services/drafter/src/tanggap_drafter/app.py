@@ -21,6 +21,7 @@ from tanggap_drafter.llm import LlmDrafter
 from tanggap_drafter.plan import load_plan
 from tanggap_drafter.settings import DrafterSettings
 from tanggap_drafter.store import KeyMessageStore
+from tanggap_drafter.teams import make_crisis_team_formed_handler
 from tanggap_shared.messaging import Handler, subscribe
 from tanggap_shared.runtime import Runtime, worker_app
 
@@ -31,6 +32,7 @@ CONSUMERS = {
     "draft-reviewed": ("tanggap.draft.reviewed", make_draft_reviewed_handler),
     "incident-closed": ("tanggap.incident.closed", make_incident_closed_handler),
     "draft-edited": ("tanggap.draft.edited", make_draft_edited_handler),
+    "crisis-team-formed": ("tanggap.crisis_team.formed", make_crisis_team_formed_handler),
 }
 
 

@@ -23,6 +23,7 @@ from tanggap_drafter.learning import approved_item
 from tanggap_drafter.models import DraftRow, IncidentSnapshot, ReviewRow
 from tanggap_drafter.plan import DraftPlan
 from tanggap_drafter.store import KeyMessageStore
+from tanggap_drafter.teams import team_for
 from tanggap_drafter.wording import person_names
 from tanggap_shared.contracts import DraftKind
 from tanggap_shared.db import add_to_outbox, already_applied
@@ -171,8 +172,9 @@ def make_incident_classified_handler(deps: Deps) -> Handler:
         kinds = [] if unchanged else deps.plan.kinds_for(event)
         attached = [k.value for k in kinds if k != DraftKind.ESCALATION_REPORT]
         extras = {DraftKind.ESCALATION_REPORT: Extra(values={"attached": attached})}
+        team = await team_for(deps.runtime, event)  # the people drafts name (issue 13)
         # Phase 1: the template drafts go out at once, so a slow or absent LLM never delays them.
-        drafts, material = await deps.composer.templates(event, kinds, extras)
+        drafts, material = await deps.composer.templates(event, kinds, extras, team)
         async with deps.runtime.unit_of_work() as session:
             fresh = not await already_applied(session, CONSUMER, event.event_id)
             if fresh:
@@ -189,7 +191,7 @@ def make_incident_classified_handler(deps: Deps) -> Handler:
         # missing.
         if not deps.composer.uses_llm or not drafts:
             return
-        improved = await deps.composer.improvements(event, material, drafts, extras)
+        improved = await deps.composer.improvements(event, material, drafts, extras, team)
         async with deps.runtime.unit_of_work() as session:
             if await already_applied(session, CONSUMER_LLM, event.event_id):
                 return
@@ -213,7 +215,10 @@ def make_draft_requested_handler(deps: Deps) -> Handler:
             log.warning("drafter.dpo_refused", category=incident.category.value)
         elif event.kind != DraftKind.EVALUATION_REPORT:
             drafts = await deps.composer.drafts(
-                incident, [event.kind], {event.kind: _request_extra(event, incident)}
+                incident,
+                [event.kind],
+                {event.kind: _request_extra(event, incident)},
+                await team_for(deps.runtime, incident),
             )
         async with deps.runtime.unit_of_work() as session:
             if await already_applied(session, REQUESTED, event.event_id):
@@ -311,7 +316,8 @@ def make_incident_closed_handler(deps: Deps) -> Handler:
             vocabulary=officials,
         )
         kinds = list(deps.plan.on_close)
-        drafts = await deps.composer.drafts(incident, kinds, dict.fromkeys(kinds, extra))
+        team = await team_for(deps.runtime, incident)
+        drafts = await deps.composer.drafts(incident, kinds, dict.fromkeys(kinds, extra), team)
         async with deps.runtime.unit_of_work() as session:
             if await already_applied(session, CLOSED, event.event_id):
                 return

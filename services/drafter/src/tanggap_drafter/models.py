@@ -58,3 +58,17 @@ class ReviewRow(Base):
     reviewer: Mapped[str] = mapped_column(String(200))
     reviewed_at: Mapped[datetime]
     library_item: Mapped[str | None] = mapped_column(String(80), default=None)
+
+
+class TeamRow(Base):
+    """The crisis team of an incident (crisis_team.formed), kept so drafts name the people on it.
+
+    `unit_code` lets a later incident of the same unit find the UPT's own people (a roster is per UPT)
+    before its own team is formed."""
+
+    __tablename__ = "drafter_teams"
+
+    incident_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    unit_code: Mapped[str | None] = mapped_column(String(80), index=True, default=None)
+    members: Mapped[list[Any]]
+    formed_at: Mapped[datetime]
