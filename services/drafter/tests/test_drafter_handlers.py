@@ -4,6 +4,7 @@ reviews (the learning loop) and closings."""
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,7 @@ from tanggap_shared.events import (
     IncidentClassified,
     IncidentClosed,
     Recipient,
+    ReportReading,
     TeamMember,
     derive_event_id,
     parse_event,
@@ -332,3 +334,31 @@ async def test_the_crisis_team_on_file_names_the_people_in_later_drafts(
     assert "Kadivpas" not in release  # the region's supervisor does not speak for the unit
     for p in proposed.values():
         assert not [f for f in p.findings if f.severity == "blocking"], (p.kind, p.findings)
+
+
+async def test_a_confirmed_reading_redrafts_with_the_fact_stated(
+    drafter: Drafter,
+    make_escape: IncidentFactory,
+    escape_readings: Callable[..., list[ReportReading]],
+) -> None:
+    first = make_escape(occurred_at=datetime(2026, 12, 1, 4, 10, tzinfo=UTC))
+    await _publish(drafter, first)
+    await _settled(drafter)
+    # The officer confirms the read facts: the classifier publishes the incident again with them.
+    confirmed = first.model_copy(
+        update={
+            "event_id": uuid.uuid4(),
+            "occurred_at": datetime(2026, 12, 1, 4, 20, tzinfo=UTC),
+            "readings": escape_readings(status="confirmed", verified=True),
+            "trigger": "update",
+        }
+    )
+    await _publish(drafter, confirmed)
+    await _settled(drafter)
+    holdings = [
+        p for p in await _proposed(drafter, first.incident_id) if p.kind == DraftKind.HOLDING_STATEMENT
+    ]
+    assert [p.causation_id for p in holdings] == [first.event_id, confirmed.event_id]
+    assert "Informasi awal yang masih kami verifikasi" in holdings[0].text
+    assert "Berdasarkan data sementara, dua Warga Binaan melarikan diri." in holdings[1].text
+    assert "Informasi awal" not in holdings[1].text

@@ -71,6 +71,8 @@ def fingerprint(event: IncidentClassified) -> str:
         "facts": event.report.facts.model_dump(mode="json"),
         "impact": event.report.impact.model_dump(mode="json"),
         "links": event.report.links,
+        # The reading of the text, people's confirmations applied: a confirmed fact changes the drafts.
+        "readings": [r.model_dump(mode="json", exclude={"report_id"}) for r in event.readings],
     }
     return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()
 
