@@ -43,6 +43,7 @@ _REGIONAL = {
 _SE = {"sepuluh": 10, "sebelas": 11, "seratus": 100, "seribu": 1000}
 _SCALES = {"belas", "puluh", "ratus", "ribu"}
 _ONE = {"seorang", "sesosok", "seekor"} | {
+    "sebuah",
     "sebungkus",
     "sebutir",
     "sepaket",

@@ -25,17 +25,18 @@ _URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 # 2025 sekitar pukul 02.00 WIB"). Parentheses belong to the date pattern itself.
 _WHEN_GAP_RE = re.compile(
     # "Senin lalu (17/2)": a relative word may stand between a day and its date.
-    r"[ \t\u00a0]*(?:(?:lalu|silam|kemarin)[ \t\u00a0]*)?(?:,[ \t\u00a0]*)?"
+    r"[ \t\u00a0]*(?:(?:lalu|silam|kemarin)[ \t\u00a0]*)?(?:[,(][ \t\u00a0]*)?"
     r"(?:(?:pada|sekitar|sekira|hingga|sampai|s/d|[-\u2013])[ \t\u00a0]*)?",
     re.IGNORECASE,
 )
 # Words that end a time the report gives ("Senin (31/01/2022) lalu", "28 April mendatang", "Hari
 # Kemerdekaan RI ke-72", "Idulfitri 1446 Hijriah").
+_CLOSE_RE = re.compile(r"[ \t\u00a0]*\)")
 _WHEN_TAIL_RE = re.compile(
     r"[ \t\u00a0]+(?:lalu|silam|mendatang|kemarin|itu|ini|ke-?[ ]?\d{1,3}"
     r"|\d{4}[ ]+(?:H|Hijriah|Hijiriah|Hijriyah|M|Masehi)"
     # "Hari Bakti Pemasyarakatan (HBP) ke-59 tahun 2023", "Hari Raya Nyepi 2021"
-    r"|\([A-Z]{2,6}\)|tahun[ ]+(?:19|20)\d{2}|(?:19|20)\d{2})(?!\w)",
+    r"|\([A-Z]{2,6}\)|tahun[ ]+(?:19|20)\d{2}|tahun[ ]+(?:ini|lalu)|(?:19|20)\d{2})(?!\w)",
     re.IGNORECASE,
 )
 # Event words found by their root when the exact word is not in the vocabulary ("dianiaya",
@@ -174,11 +175,15 @@ def _joined_when(text: str, found: list[Candidate]) -> list[Candidate]:
 
 def _with_tail(text: str, c: Candidate) -> Candidate:
     end = c.end
-    for _ in range(3):
+    for _ in range(4):
         tail = _WHEN_TAIL_RE.match(text, end)
-        if tail is None:
+        # "Minggu malam ( 5 Agustus 2018)": a bracket opened inside the time closes it.
+        opened = text.count("(", c.start, end) > text.count(")", c.start, end)
+        close = _CLOSE_RE.match(text, end) if opened else None
+        step = close or tail
+        if step is None:
             break
-        end = tail.end()
+        end = step.end()
     return replace(c, end=end) if end != c.end else c
 
 

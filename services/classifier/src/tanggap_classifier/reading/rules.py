@@ -54,6 +54,12 @@ _DATE_RES = (
         rf"(?<!\w)(?:awal|akhir|pertengahan|medio)\s+(?:{_FULL_MONTHS})(?:\s+\d{{4}})?(?!\w)", re.IGNORECASE
     ),
     re.compile(rf"(?<!\w)(?:{_MONTHS})\s+\d{{4}}(?!\w)", re.IGNORECASE),
+    # A span of months: "selama Januari sampai akhir Maret", "dari Mei hingga Juli 2024"
+    re.compile(
+        rf"(?<!\w)(?:(?:selama|sejak|dari|antara)\s+)?(?:bulan\s+)?(?:{_FULL_MONTHS})(?:\s+\d{{4}})?"
+        rf"\s+(?:sampai|hingga|s/d|dan)\s+(?:(?:awal|akhir|pertengahan)\s+)?(?:{_FULL_MONTHS})(?:\s+\d{{4}})?(?!\w)",
+        re.IGNORECASE,
+    ),
     re.compile(r"(?<!\w)tanggal\s+\d{1,2}(?!\w)", re.IGNORECASE),
 )
 _CLOCK_RES = (
@@ -92,7 +98,7 @@ _RELATIVE_LEADS = frozenset({"dalam", "selama", "sejak", "sekitar"})
 _NOT_SUNDAY_NEXT = frozenset({"lalu", "depan", "ini", "ke", "terakhir", "kemarin", "pertama"})
 _ONE_PERSON = frozenset({"seorang", "sesosok"})
 # One of a measure in one word ("sebungkus roti"): the word itself is the amount.
-_ONE_MEASURE = frozenset({"sebungkus", "sebutir", "sepaket", "selembar", "sebotol", "sepucuk"})
+_ONE_MEASURE = frozenset({"sebuah", "sebungkus", "sebutir", "sepaket", "selembar", "sebotol", "sepucuk"})
 _ROOM_WORDS = frozenset({"kamar", "sel", "ruang"})
 _BLOCK_CODE = re.compile(r"[A-Z]{1,3}\d{0,3}[A-Za-z]?|[A-Za-z]{1,2}\d{1,3}|\d{1,3}[A-Za-z]?|[A-Z][a-z]{2,}")
 
@@ -221,8 +227,8 @@ def counts(text: str, toks: list[Tok], vocab: ReadingVocabulary) -> list[Candida
 def _is_headcount(toks: list[Tok], c: Count, text: str) -> bool:
     if c.i > 0 and toks[c.i - 1].low in _NOT_A_COUNT_PREV and not _ke_then_count(toks, c, text):
         return False
-    if toks[c.i].low in _ONE_PERSON:
-        return True  # "seorang di antara mereka": one person whatever follows
+    if toks[c.i].low in _ONE_PERSON or _among_them(toks, c.j):
+        return True  # "seorang di antara mereka", "beberapa di antaranya": people just named
     return not (c.j < len(toks) and toks[c.j].low in _NOT_A_COUNT_NEXT)
 
 
@@ -253,6 +259,8 @@ def _read_count(
         detail = "people"  # "seorang di antara mereka": the word itself says one person
     elif k == c.j and toks[c.i].low in _ONE_MEASURE:
         detail = "items"
+    elif k == c.j and _among_them(toks, c.j):
+        detail = "people"  # "beberapa di antaranya": some of the people just named
     elif k == c.j and not (c.i > 0 and toks[c.i - 1].low in vocab.lead_words):
         return [], c.j  # a bare number: not known to be a headcount
     facts = [Candidate("amount", *span(toks, c.i, k), detail, amount=amount)]
@@ -261,6 +269,15 @@ def _read_count(
         facts = [Candidate("amount", *span(toks, c.i, k), detail, amount=amount, sensitive=True)]
         facts.append(Candidate("how", *span(toks, guard, k), "guard_count", sensitive=True))
     return facts, k
+
+
+def _among_them(toks: list[Tok], j: int) -> bool:
+    return (
+        follows(toks, j)
+        and toks[j].low == "di"
+        and follows(toks, j + 1)
+        and toks[j + 1].low in {"antara", "antaranya"}
+    )
 
 
 def _noun_after(toks: list[Tok], j: int, vocab: ReadingVocabulary) -> tuple[int, str]:
