@@ -289,3 +289,17 @@ def test_a_sexual_crime_victim_is_never_identified() -> None:
     # Without a sexual crime, a victim's initials follow the general rule (no victim finding).
     fight = "Korban berinisial AB dirawat di klinik."
     assert "victim_identity" not in _codes(check_draft(DraftKind.PRESS_RELEASE, fight, known=[fight]))
+
+
+def test_a_suggested_time_inside_tanggap_next_update_is_no_claim() -> None:
+    fact = "pukul 14.00 WIB"
+    text = "Informasi selanjutnya kami sampaikan hari ini pukul 14.00 WIB.\nKejadian pukul 14.00 WIB."
+    findings = check_draft(
+        DraftKind.HOLDING_STATEMENT,
+        text,
+        known=[fact],
+        unverified=[fact],
+        generated=["hari ini pukul 14.00 WIB"],
+    )
+    # Only the report's own claim, stated plainly on the second line, is blocking.
+    assert [f.excerpt for f in _blocking(findings)] == ["Kejadian pukul 14.00 WIB"]

@@ -197,6 +197,9 @@ class CheckSubject:
     children: bool = False
     names_allowed: Sequence[str] = ()
     vocabulary: Sequence[str] = ()
+    # Values Tanggap computed (today's date, the next update): a suggested fact's words inside one of
+    # them ("pukul 14.00" in "hari ini pukul 14.00 WIB") are not the report's claim.
+    generated: Sequence[str] = ()
     _known_text: str = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -591,13 +594,14 @@ def check_unverified(subject: CheckSubject) -> list[Finding]:
     # A short phrase in quotation marks is attributed (a reason quoting the report's words), not
     # asserted; a long quotation (the spokesperson's) is checked like any sentence.
     quoted = [m.span() for m in _QUOTATION.finditer(text)]
+    quoted += [m.span() for g in subject.generated if g for m in re.finditer(re.escape(g), text)]
     for fact in dict.fromkeys(f.strip().rstrip(".") for f in subject.unverified):
         if len(fact) < 8 or fact.lower() in approved:
             continue
         start = lowered.find(fact.lower())
         while start >= 0:
             end = start + len(fact)
-            attributed = any(s < start and end <= e for s, e in quoted)
+            attributed = any(s <= start and end <= e for s, e in quoted)
             if not attributed and not any(s <= start < e and hedged for s, e, hedged in sentences):
                 findings.append(
                     _finding(
@@ -729,6 +733,7 @@ def check_draft(
     children: bool = False,
     names_allowed: Sequence[str] = (),
     vocabulary: Sequence[str] = (),
+    generated: Sequence[str] = (),
 ) -> list[Finding]:
     """All findings for a draft; `known` holds the event's own texts (report, facts, impact, unit),
     `vocabulary` approved wording whose words are no invented names (library items, unit data)."""
@@ -740,5 +745,6 @@ def check_draft(
         children=children,
         names_allowed=names_allowed,
         vocabulary=vocabulary,
+        generated=generated,
     )
     return run_checks(subject)

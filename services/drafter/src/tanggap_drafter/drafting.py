@@ -284,6 +284,7 @@ def check(
             *authored_by_tanggap(event),
             *(extra.team.names() if extra.team else []),
         ],
+        generated=known_for(event, extra.team).texts(),
     )
 
 
