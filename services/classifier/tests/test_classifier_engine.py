@@ -779,3 +779,31 @@ class TestRoundTwoKinds:
 
         assert caught.crisis is False
         assert profile.crisis is False
+
+    def test_who_arrests_whom(self, policy: Policy) -> None:
+        caught_by_officers = run(policy, "Petugas Lapas X menangkap dua napi yang mencoba kabur lewat atap.")
+        officer_caught = run(policy, "Seorang sipir Lapas X ditangkap polisi karena membawa sabu.")
+        by_bnn_officers = run(
+            policy, "Seorang sipir Lapas X ditangkap petugas BNN karena menyelundupkan sabu."
+        )
+
+        assert caught_by_officers.category != Category.MISCONDUCT
+        assert caught_by_officers.level <= 2
+        assert officer_caught.level == 3
+        assert by_bnn_officers.crisis is True
+        assert by_bnn_officers.level == 3
+
+    def test_a_killing_is_3_a_stabbing_2_and_a_convicts_charge_is_not_an_event(self, policy: Policy) -> None:
+        killing = run(policy, "Seorang napi Lapas X membunuh teman satu selnya pada Minggu dini hari.")
+        stabbing = run(policy, "Seorang napi Lapas X ditikam sesama napi dan dirawat di klinik.")
+        charge = run(policy, "Napi kasus pembunuhan berencana itu menerima remisi Natal.")
+
+        assert (killing.category, killing.level) == (Category.VIOLENCE, 3)
+        assert (stabbing.category, stabbing.level) == (Category.VIOLENCE, 2)
+        assert charge.crisis is False
+
+    def test_a_drug_network_tied_to_a_prison_is_never_a_foiled_attempt(self, policy: Policy) -> None:
+        result = run(policy, "BNNP berhasil mengungkap peredaran narkoba jaringan lapas di Kota X.")
+
+        assert result.crisis is True
+        assert (result.category, result.level) == (Category.DRUGS, 3)
