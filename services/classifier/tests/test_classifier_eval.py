@@ -129,24 +129,27 @@ def test_composed_floors(reports: dict[str, Report]) -> None:
 
 
 def test_real_tune_floors(reports: dict[str, Report]) -> None:
+    # Round two (policy 2026.12-real.2) on the 70% of A, B and C: category 0.98, crisis 0.99, level >= 3
+    # kept 0.98, level in bounds 0.94.
     report = reports["tune"]
 
-    assert report.crisis_accuracy >= 0.93
-    assert report.category_accuracy >= 0.93
+    assert report.crisis_accuracy >= 0.96
+    assert report.category_accuracy >= 0.95
     assert report.severe_share >= 0.95
-    assert report.level_accuracy >= 0.84
-    assert len(report.silently_dropped) <= 5
+    assert report.level_accuracy >= 0.90
+    assert len(report.silently_dropped) <= 3
 
 
 def test_real_seen_floors(reports: dict[str, Report]) -> None:
     # Round one's held-out share, measured once with policy 2026.12-real.1 after its rules were final:
-    # category 0.866, crisis 0.881, level >= 3 kept 12 of 13, level in bounds 0.836. Tuned on since.
+    # category 0.866, crisis 0.881, level >= 3 kept 12 of 13, level in bounds 0.836. Tuned on since (round
+    # two: 0.955, 0.985, 13 of 13, 0.985), so these floors guard against regressions, not unseen data.
     report = reports["seen"]
 
-    assert report.category_accuracy >= 0.84
-    assert report.crisis_accuracy >= 0.85
-    assert report.severe_share >= 0.90
-    assert report.level_accuracy >= 0.80
+    assert report.category_accuracy >= 0.92
+    assert report.crisis_accuracy >= 0.95
+    assert report.severe_share >= 0.95
+    assert report.level_accuracy >= 0.93
 
 
 def test_a_needs_review_report_reaches_a_person_but_is_no_crisis_hit(reports: dict[str, Report]) -> None:

@@ -427,11 +427,12 @@ def test_amounts_of_things_and_of_people_just_named(text: str, words: str) -> No
 # --- the real news sets -------------------------------------------------------------------------------
 
 # Floors (days, amounts) a bit under what was measured. Round one (2026-12-03, rules final): tune 0.987
-# and 1.000; the A+B 30%, run once and not tuned on, 0.765 and 0.938. That 30% is "seen" since (tuned on).
-# The held-out share is now C's 30%, run once after round two's rules were final.
+# and 1.000; the A+B 30%, run once and not tuned on, 0.765 and 0.938. That 30% is "seen" since (tuned on;
+# round two: 1.000 and 1.000). Round two's tune (70% of A, B, C): 0.986 and 0.973. The held-out share
+# is now C's 30%, run once after round two's rules were final.
 FLOORS: dict[Split, tuple[float, float]] = {
-    "tune": (0.95, 0.97),
-    "seen": (0.74, 0.91),
+    "tune": (0.95, 0.94),
+    "seen": (0.97, 0.97),
 }
 
 
