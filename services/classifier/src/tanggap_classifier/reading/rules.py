@@ -94,6 +94,8 @@ _FILLER = frozenset(
 _FORWARD = frozenset({"sebanyak", "mencapai", "menjadi", "bertambah", "hingga", "total", "ada", "berjumlah"})
 _RELATIVE_UNITS = frozenset({"hari", "pekan", "minggu", "bulan", "tahun", "jam", "malam"})
 _RELATIVE_ENDS = frozenset({"lalu", "silam", "sebelumnya", "kemarin", "terakhir", "ini", "belakangan"})
+# "tiga hari setelah kerusuhan": a count of days from another event is a time too.
+_RELATIVE_ENDS |= frozenset({"setelah", "sesudah", "usai", "sebelum", "menjelang", "sejak"})
 _RELATIVE_LEADS = frozenset({"dalam", "selama", "sejak", "sekitar"})
 _NOT_SUNDAY_NEXT = frozenset({"lalu", "depan", "ini", "ke", "terakhir", "kemarin", "pertama"})
 _ONE_PERSON = frozenset({"seorang", "sesosok"})
