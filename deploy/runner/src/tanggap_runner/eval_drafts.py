@@ -63,8 +63,25 @@ def _reader() -> Reader | None:
     return read_report
 
 
+_LONG_TYPES = (
+    (r"lembaga pemasyarakatan khusus anak|lembaga pembinaan khusus anak", "lpka"),
+    (r"lembaga pemasyarakatan", "lapas"),
+    (r"rumah tahanan negara|rumah tahanan", "rutan"),
+    (r"balai pemasyarakatan", "bapas"),
+)
+
+
 def _norm(text: str) -> str:
-    return " ".join(text.lower().replace("klas ", "kelas ").split())
+    text = " ".join(text.lower().replace("klas ", "kelas ").replace(",", " ").split())
+    for pattern, short in _LONG_TYPES:
+        text = re.sub(pattern, short, text)
+    return text
+
+
+def _without_class(text: str) -> str:
+    """ "lapas kelas ii a banceuy" → "lapas banceuy"; "lapas iii pangururan" → "lapas pangururan"."""
+    text = re.sub(r"\bkelas\s+(?:[ivx]+|\d)\s*(?:[ab]\b)?\s*", "", text)
+    return re.sub(r"^(\w+)\s+(?:[ivx]+|\d)(?:\s*[ab])?\s+", r"\1 ", text)
 
 
 @dataclass(frozen=True)
@@ -92,14 +109,22 @@ class Units:
                 specialisation=row.get("specialisation", ""),
             )
             by_name[_norm(ref.name)] = ref
-            short = re.sub(r"\bkelas\s+\S+\s+", "", _norm(ref.name))
-            by_name.setdefault(short, ref)
+            by_name.setdefault(_without_class(_norm(ref.name)), ref)
+            # "<type> <city>" finds a unit named after its city ("Rutan Surakarta").
+            by_name.setdefault(f"{ref.type.lower()} {_norm(ref.city)}", ref)
+        by_code = {u.code: u for u in by_name.values()}
+        for row in csv.DictReader(folder.joinpath("unit_aliases.csv").open(encoding="utf-8")):
+            if row["code"] in by_code:
+                by_name.setdefault(_norm(row["alias"]), by_code[row["code"]])
         return cls(by_name)
 
     def find(self, name: str) -> UnitRef:
         key = _norm(name)
-        short = re.sub(r"\bkelas\s+\S+\s+", "", key)
+        short = _without_class(key)
         found = self.by_name.get(key) or self.by_name.get(short)
+        if found is None and len(short.split()) > 2:
+            # "lapas besi pulau nusakambangan": the type and the first name word
+            found = self.by_name.get(" ".join(short.split()[:2]))
         if found is not None:
             return found
         # An item's unit not in the reference data: its own words, no region (placeholders stand in).
@@ -176,11 +201,10 @@ def _hedged_at(text: str, start: int) -> bool:
 
 def carries(draft: Draft, labelled: Sequence[str], verified: bool) -> bool:
     """The draft says one of the report's labelled days or amounts, hedged unless verified."""
-    lowered = draft.text.lower()
     for value in labelled:
         for piece in _pieces(value):
-            at = lowered.find(piece.lower())
-            if at >= 0 and (verified or _hedged_at(draft.text, at)):
+            pattern = re.compile(rf"(?<!\w){re.escape(piece)}(?!\w)", re.IGNORECASE)
+            if any(verified or _hedged_at(draft.text, m.start()) for m in pattern.finditer(draft.text)):
                 return True
     return False
 
