@@ -1,6 +1,7 @@
 """A worker's /metrics over real HTTP: events consumed and published, handler latency, DLQ depth."""
 
 import asyncio
+import contextlib
 import uuid
 from pathlib import Path
 
@@ -69,3 +70,33 @@ async def test_worker_serves_prometheus_metrics(fresh_nats: NatsServer, tmp_path
     finally:
         server.should_exit = True
         await task
+
+
+async def test_database_round_trips_are_counted_per_database(tmp_path: Path) -> None:
+    from prometheus_client import REGISTRY
+    from sqlalchemy import text
+
+    from tanggap_shared.db import make_engine
+
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'countsvc.db'}")
+
+    def sample(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, {"database": "countsvc", **labels}) or 0.0
+
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (x INTEGER)"))
+        statements = sample("tanggap_db_statements_total")
+        commits = sample("tanggap_db_transactions_total", end="commit")
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO t VALUES (1)"))
+            await conn.execute(text("INSERT INTO t VALUES (2)"))
+        with contextlib.suppress(RuntimeError):
+            async with engine.begin() as conn:
+                await conn.execute(text("INSERT INTO t VALUES (3)"))
+                raise RuntimeError("rolled back")
+        assert sample("tanggap_db_statements_total") - statements == 3
+        assert sample("tanggap_db_transactions_total", end="commit") - commits == 1
+        assert sample("tanggap_db_transactions_total", end="rollback") >= 1
+    finally:
+        await engine.dispose()

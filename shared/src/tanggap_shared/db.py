@@ -5,6 +5,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import PurePath
 from typing import Any, ClassVar
 
 from sqlalchemy import JSON, DateTime, Integer, MetaData, String, Text, event, select
@@ -14,6 +15,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from tanggap_shared.events import EventBase, utcnow
+from tanggap_shared.metrics import DB_STATEMENTS, DB_TRANSACTIONS
 from tanggap_shared.tracing import current_trace_context
 
 NAMING_CONVENTION = {
@@ -77,6 +79,7 @@ class OutboxEntry(Base):
 def make_engine(url: str) -> AsyncEngine:
     """Create the engine; SQLite gets WAL and a busy timeout so a reader never blocks the writer."""
     engine = create_async_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+    count_round_trips(engine)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -89,6 +92,33 @@ def make_engine(url: str) -> AsyncEngine:
             cur.close()
 
     return engine
+
+
+def database_label(engine: AsyncEngine) -> str:
+    """The metric label of a database: the SQLite file's stem (`<state dir>/<service>.db`) or the
+    database's name, so counters of several services in one process stay apart."""
+    name = engine.url.database or engine.dialect.name
+    return PurePath(name).stem or name
+
+
+def count_round_trips(engine: AsyncEngine) -> None:
+    """Count statements and transactions (the `make bench` cost budget); a counter increment is cheap next
+    to the statement itself, so this is always on."""
+    label = database_label(engine)
+    statements = DB_STATEMENTS.labels(label)
+    commits, rollbacks = DB_TRANSACTIONS.labels(label, "commit"), DB_TRANSACTIONS.labels(label, "rollback")
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _statement(*_args: Any) -> None:
+        statements.inc()
+
+    @event.listens_for(engine.sync_engine, "commit")
+    def _commit(_conn: Any) -> None:
+        commits.inc()
+
+    @event.listens_for(engine.sync_engine, "rollback")
+    def _rollback(_conn: Any) -> None:
+        rollbacks.inc()
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

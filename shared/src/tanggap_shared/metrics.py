@@ -22,6 +22,11 @@ EVENTS_PUBLISHED = Counter(
 )
 OUTBOX_PENDING = Gauge("tanggap_outbox_pending", "Outbox rows not yet published.", ["service"])
 DEAD_LETTER_DEPTH = Gauge("tanggap_dead_letter_depth", "Messages in the dead-letter stream.", ["service"])
+# The cost budget per report (`make bench`): how many round trips to the database the plumbing makes.
+DB_TRANSACTIONS = Counter(
+    "tanggap_db_transactions_total", "Database transactions committed or rolled back.", ["database", "end"]
+)
+DB_STATEMENTS = Counter("tanggap_db_statements_total", "SQL statements sent to the database.", ["database"])
 
 
 def render() -> tuple[bytes, str]:

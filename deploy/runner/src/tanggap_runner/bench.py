@@ -6,7 +6,11 @@ timestamps back from the intake's read model:
 
 - time-to-alert: the intake accepted the incident's first report (202) → its first notification.sent;
 - time-to-first-draft: the same start → its first draft.proposed;
-- the floor: a raw JetStream publish→consume round trip on the same broker (nats-py, no framework).
+- the floor: a raw JetStream publish→consume round trip on the same broker (nats-py, no framework);
+- the cost budget per report, per process: CPU ms (utime + stime from /proc, nats-server included), and from
+  each service's /metrics the events consumed and published, and the database transactions and statements.
+  Measured from the first post until every incident is complete, so it includes the bench's own polling of
+  the intake (one GET per open incident a second).
 
 Nothing lost (every accepted report classified, drafted and announced) and nothing twice (one notification
 per event and recipient) are checked and reported. Results go to JSON and a PNG plot. A benchmark, not a
@@ -16,6 +20,7 @@ test: targets are reported, never asserted.
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -29,6 +34,7 @@ from typing import Any
 
 import httpx
 import nats
+from prometheus_client.parser import text_string_to_metric_families
 
 from tanggap_runner.system import System
 
@@ -88,6 +94,8 @@ class ScenarioResult:
     time_to_alert_ms: dict[str, float]
     time_to_first_draft_ms: dict[str, float]
     floor_roundtrip_ms: dict[str, float]
+    ratio_to_floor: dict[str, float]
+    cost_per_report: dict[str, dict[str, float]]
     alert_samples_ms: list[float] = field(repr=False)
     draft_samples_ms: list[float] = field(repr=False)
 
@@ -127,6 +135,81 @@ async def jetstream_floor(url: str, rounds: int = 500) -> list[float]:
         return samples
     finally:
         await nc.close()
+
+
+# Counter families summed per service for the cost budget (the names prometheus_client's parser gives).
+COUNTERS = {
+    "consumed": "tanggap_events_consumed",
+    "published": "tanggap_events_published",
+    "transactions": "tanggap_db_transactions",
+    "statements": "tanggap_db_statements",
+}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process so far, from /proc/<pid>/stat (0 once it has gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat.rpartition(")")[2].split()  # the command name may hold spaces; fields after it are fixed
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def counters_of(text: str) -> dict[str, float]:
+    totals = dict.fromkeys(COUNTERS, 0.0)
+    wanted = {family: key for key, family in COUNTERS.items()}
+    for family in text_string_to_metric_families(text):
+        key = wanted.get(family.name)
+        if key is None:
+            continue
+        totals[key] += sum(s.value for s in family.samples if s.name.endswith("_total"))
+    return totals
+
+
+async def snapshot(system: System) -> dict[str, dict[str, float]]:
+    """CPU seconds and counters of every process right now."""
+    pids = {name: p.pid for name, p in system.processes.items()}
+    broker = system.broker
+    if broker is not None and broker.process is not None:
+        pids["nats"] = broker.process.pid
+    taken: dict[str, dict[str, float]] = {name: {"cpu_s": cpu_seconds(pid)} for name, pid in pids.items()}
+    async with httpx.AsyncClient(timeout=10) as client:
+        for name, port in system.ports.items():
+            try:
+                text = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+            except httpx.HTTPError:
+                continue
+            taken.setdefault(name, {}).update(counters_of(text))
+    return taken
+
+
+def cost_per_report(
+    before: dict[str, dict[str, float]], after: dict[str, dict[str, float]], reports: int
+) -> dict[str, dict[str, float]]:
+    """What each process spent per accepted report between two snapshots, and the total over processes."""
+    per = max(1, reports)
+    costs: dict[str, dict[str, float]] = {}
+    total: dict[str, float] = {}
+    for name, end in after.items():
+        start = before.get(name, {})
+        row: dict[str, float] = {}
+        for key, value in end.items():
+            spent = (value - start.get(key, 0.0)) / per
+            label = "cpu_ms" if key == "cpu_s" else key
+            row[label] = round(spent * 1000 if key == "cpu_s" else spent, 2)
+            total[label] = total.get(label, 0.0) + row[label]
+        costs[name] = row
+    costs["total"] = {k: round(v, 2) for k, v in total.items()}
+    return costs
+
+
+def ratio_to_floor(alerts: dict[str, float], floor: dict[str, float]) -> dict[str, float]:
+    """Time to alert as a multiple of the JetStream round trip of the same run (comparable on a noisy box)."""
+    base = floor.get("p50")
+    if not base:
+        return {}
+    return {f"alert_{k}": round(alerts[k] / base, 1) for k in ("p50", "p99") if k in alerts}
 
 
 async def post_reports(client: httpx.AsyncClient, scenario: Scenario, say: Any) -> tuple[list[Sent], int]:
@@ -253,12 +336,15 @@ async def run_scenario(scenario: Scenario, say: Any) -> ScenarioResult:
             # is a client-side race (httpx.ReadError), not a refusal.
             limits = httpx.Limits(max_connections=200, max_keepalive_connections=200, keepalive_expiry=2.0)
             async with httpx.AsyncClient(base_url=system.base_url, timeout=60, limits=limits) as client:
+                before = await snapshot(system)
                 t0 = time.perf_counter()
                 sent, refused = await post_reports(client, scenario, say)
                 send_seconds = time.perf_counter() - t0
                 final = await collect(client, sent, timeout=60, say=say)
+                costs = cost_per_report(before, await snapshot(system), len(sent))
     alerts, drafts, duplicates, e2e = measure(final)
     lost = sorted({s.incident_id for s in sent} - set(final))
+    alert_ms, floor_ms = percentiles(alerts), percentiles(floor)
     return ScenarioResult(
         reports=scenario.reports,
         rate=scenario.rate,
@@ -271,9 +357,11 @@ async def run_scenario(scenario: Scenario, say: Any) -> ScenarioResult:
         send_seconds=round(send_seconds, 2),
         end_to_end_seconds=round(e2e, 2),
         throughput_reports_per_s=round(len(sent) / e2e, 1) if e2e > 0 else 0.0,
-        time_to_alert_ms=percentiles(alerts),
+        time_to_alert_ms=alert_ms,
         time_to_first_draft_ms=percentiles(drafts),
-        floor_roundtrip_ms=percentiles(floor),
+        floor_roundtrip_ms=floor_ms,
+        ratio_to_floor=ratio_to_floor(alert_ms, floor_ms),
+        cost_per_report=costs,
         alert_samples_ms=alerts,
         draft_samples_ms=drafts,
     )
@@ -318,8 +406,14 @@ def summary(r: ScenarioResult) -> str:
         f"  time to first draft ms {r.time_to_first_draft_ms}\n"
         f"  end-to-end throughput {r.throughput_reports_per_s} reports/s over {r.end_to_end_seconds} s "
         f"(posting took {r.send_seconds} s)\n"
-        f"  JetStream publish→consume floor ms {r.floor_roundtrip_ms}"
+        f"  JetStream publish→consume floor ms {r.floor_roundtrip_ms}; alert / floor p50 {r.ratio_to_floor}\n"
+        f"  cost per report (CPU ms, events consumed/published, transactions, statements):\n"
+        + "\n".join(f"    {name:<10} {_cost_line(row)}" for name, row in r.cost_per_report.items())
     )
+
+
+def _cost_line(row: dict[str, float]) -> str:
+    return "  ".join(f"{key} {value:g}" for key, value in row.items())
 
 
 def parse_scenarios(values: Sequence[str]) -> list[Scenario]:
