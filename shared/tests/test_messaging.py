@@ -1,6 +1,7 @@
 """The subscriber wrapper, the outbox relay and dead-lettering against a real nats-server."""
 
 import asyncio
+import contextlib
 import uuid
 from pathlib import Path
 
@@ -194,3 +195,64 @@ async def test_a_durable_created_by_an_older_version_gets_the_current_subjects(
         assert filters == set(after)
     finally:
         await new.stop()
+
+
+async def test_relay_publishes_a_batch_pipelined_in_outbox_order_and_marks_every_row(
+    fresh_nats: NatsServer, tmp_path: Path
+) -> None:
+    rt = _runtime(fresh_nats, tmp_path)
+    await rt.open()
+    await rt.relay.stop()  # flushed by hand below, so the batch is one pass
+    try:
+        events = [_closed() for _ in range(150)]
+        async with rt.unit_of_work() as session:
+            for event in events:
+                add_to_outbox(session, event)
+        assert await rt.relay.flush() == 100, "one batch per pass"
+        assert await rt.relay.pending() == 50
+        assert await rt.relay.flush() == 50
+        assert await rt.relay.flush() == 0
+        js = rt.broker.config.connection_state.stream
+        info = await js.stream_info("TANGGAP")
+        assert info.state.messages == 150
+        stored = [await js.get_msg("TANGGAP", seq) for seq in range(1, 151)]
+        assert [m.headers.get("Nats-Msg-Id") if m.headers else None for m in stored] == [
+            str(e.event_id) for e in events
+        ], "the stream keeps the outbox's order"
+        # Every row is marked; a second relay reading the same rows again is deduplicated by JetStream.
+        async with rt.unit_of_work() as session:
+            unmarked = await session.scalar(
+                select(func.count()).select_from(OutboxEntry).where(OutboxEntry.published_at.is_(None))
+            )
+            assert unmarked == 0
+            for row in (await session.scalars(select(OutboxEntry).limit(10))).all():
+                row.published_at = None
+        assert await rt.relay.flush() == 10
+        assert (await js.stream_info("TANGGAP")).state.messages == 150
+    finally:
+        await rt.close()
+
+
+async def test_relay_keeps_rows_pending_while_the_broker_is_down(
+    fresh_nats: NatsServer, tmp_path: Path
+) -> None:
+    rt = _runtime(fresh_nats, tmp_path)
+    await rt.open()
+    await rt.relay.stop()
+    try:
+        fresh_nats.stop()  # the broker is gone: nothing can be acknowledged
+        async with rt.unit_of_work() as session:
+            add_to_outbox(session, _closed())
+        with pytest.raises(TimeoutError):
+            await rt.relay.flush()
+        assert await rt.relay.pending() == 1
+        fresh_nats.start()  # same port, same data: the row goes out on the next pass
+        for _ in range(50):
+            with contextlib.suppress(TimeoutError):
+                if await rt.relay.flush() == 1:
+                    break
+            await asyncio.sleep(0.2)
+        assert await rt.relay.pending() == 0
+    finally:
+        await rt.broker.stop()
+        await rt.engine.dispose()

@@ -21,13 +21,12 @@ from faststream.nats import ConsumerConfig, JStream, NatsBroker, NatsMessage, Pu
 from nats.js.api import DeliverPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tanggap_shared.db import OutboxEntry
 from tanggap_shared.events import SUBJECT_PREFIX, Event, parse_event
 from tanggap_shared.metrics import EVENTS_CONSUMED, EVENTS_PUBLISHED, HANDLER_SECONDS
-from tanggap_shared.tracing import attached
 
 STREAM_NAME = "TANGGAP"
 DLQ_STREAM_NAME = "TANGGAP_DLQ"
@@ -37,6 +36,9 @@ DLQ_PREFIX = "tanggapdlq"
 DUPLICATE_WINDOW_SECONDS = 24 * 3600.0
 
 RETENTION_SECONDS = 90 * 24 * 3600.0
+
+# How long the relay waits for a batch's PubAcks (and for a free slot to publish) before it retries.
+PUBLISH_TIMEOUT = 5.0
 
 
 def stream_configs(replicas: int = 1) -> list[StreamConfig]:
@@ -314,30 +316,85 @@ class OutboxRelay:
         return int(count or 0)
 
     async def flush(self) -> int:
-        """Publish up to one batch of pending rows; returns how many were published."""
-        async with self._write_lock, self._factory() as session, session.begin():
+        """Publish up to one batch of pending rows; returns how many were published.
+
+        Three short steps, none holding a transaction across the network: read the batch; publish it
+        pipelined (every message sent, then one wait for all PubAcks); mark what was acknowledged in one
+        UPDATE. A row read by two relays at once (replicas sharing a database) is published twice and
+        JetStream drops the second copy by its Nats-Msg-Id, as after a crash.
+        """
+        async with self._factory() as session:
             rows = (
-                await session.scalars(
-                    select(OutboxEntry)
+                await session.execute(
+                    select(OutboxEntry.seq, OutboxEntry.event_id, OutboxEntry.subject, OutboxEntry.payload)
                     .where(OutboxEntry.published_at.is_(None))
                     .order_by(OutboxEntry.seq)
                     .limit(self._batch)
-                    .with_for_update(skip_locked=True)
                 )
             ).all()
-            for row in rows:
-                with attached(_trace_of(row.payload)):
-                    await self._broker.publish(
-                        row.payload.encode(),
-                        row.subject,
-                        headers={"Nats-Msg-Id": row.event_id, "content-type": "application/json"},
-                        stream=STREAM_NAME,
-                        timeout=5.0,
-                    )
-                row.published_at = datetime.now(UTC)
+        if not rows:
+            return 0
+        acked, error = await self._publish_pipelined(rows)
+        if acked:
+            await self._mark_published([row.seq for row in rows[:acked]])
+            for row in rows[:acked]:
                 EVENTS_PUBLISHED.labels(self._service, row.subject).inc()
-            self.published += len(rows)
-            return len(rows)
+            self.published += acked
+        if error is not None:
+            raise error
+        return acked
+
+    async def _publish_pipelined(self, rows: Sequence[Any]) -> tuple[int, BaseException | None]:
+        """Send every row, then wait once for the PubAcks; returns how many rows, in order, were acknowledged
+        (the rest stay pending, so the stream keeps the outbox's order) and the first error, if any."""
+        js = self._broker.config.connection_state.stream
+        futures: list[asyncio.Future[Any]] = []
+        error: BaseException | None = None
+        try:
+            for row in rows:
+                headers = {"Nats-Msg-Id": row.event_id, "content-type": "application/json"}
+                # The relay publishes outside the span that staged the event: the event's own trace context
+                # goes into the headers, so the consumer's span continues that trace.
+                headers.update(_trace_of(row.payload))
+                futures.append(
+                    await js.publish_async(
+                        row.subject,
+                        row.payload.encode(),
+                        wait_stall=PUBLISH_TIMEOUT,
+                        stream=STREAM_NAME,
+                        headers=headers,
+                    )
+                )
+        except Exception as exc:  # not connected, or too many acknowledgements outstanding
+            error = exc
+        if futures:
+            _, late = await asyncio.wait(futures, timeout=PUBLISH_TIMEOUT)
+            for future in late:
+                future.cancel()  # frees the client's slot; the row is published again on the next pass
+        acked = 0
+        for future in futures:
+            failure = _failure(future)
+            if failure is not None:
+                error = error or failure
+                break
+            acked += 1
+        return acked, error
+
+    async def _mark_published(self, seqs: list[int]) -> None:
+        async with self._write_lock, self._factory() as session, session.begin():
+            await session.execute(
+                update(OutboxEntry)
+                .where(OutboxEntry.seq.in_(seqs), OutboxEntry.published_at.is_(None))
+                .values(published_at=datetime.now(UTC))
+                .execution_options(synchronize_session=False)
+            )
+
+
+def _failure(future: "asyncio.Future[Any]") -> BaseException | None:
+    """Why a publish was not acknowledged (None when it was)."""
+    if not future.done() or future.cancelled():
+        return TimeoutError("no PubAck in time")
+    return future.exception()
 
 
 def _trace_of(payload: str) -> dict[str, str]:
