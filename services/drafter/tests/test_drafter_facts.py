@@ -145,6 +145,9 @@ async def test_vague_amounts_keep_the_report_words(
     for kind in (DraftKind.HOLDING_STATEMENT, DraftKind.PRESS_RELEASE, DraftKind.QA):
         assert "Dilaporkan puluhan Warga Binaan melarikan diri" in drafts[kind].text, kind
         assert not re.search(r"\b(?:10|99)\b", drafts[kind].text)
+    support = "Jumlah: puluhan Warga Binaan melarikan diri (sumber: laporan; belum terverifikasi)."
+    assert support in drafts[DraftKind.KEY_MESSAGES].text
+    assert not [f for f in drafts[DraftKind.KEY_MESSAGES].findings if f.severity == "blocking"]
 
 
 async def test_security_detail_never_reaches_a_public_kind(

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from tanggap_drafter.checks import WORD_BUDGET, check_draft, word_count
 from tanggap_drafter.context import INTERNAL_KINDS as INTERNAL
 from tanggap_drafter.context import UPDATE_CADENCE, DraftContext, build_context, involves_children
-from tanggap_drafter.facts import reading_texts, unverified_reading_texts
+from tanggap_drafter.facts import FactItem, reading_texts, unverified_reading_texts
 from tanggap_drafter.known import Team, known_for
 from tanggap_drafter.render import render
 from tanggap_drafter.store import Retrieved
@@ -165,7 +165,10 @@ def _three_messages(
     messages += ["[diisi Humas UPT: pesan kunci: apa yang kami lakukan, mengapa, dan manfaatnya]"] * (
         PLAN_MESSAGES - len(messages)
     )
-    support = [ctx.facts[i::PLAN_MESSAGES][:FACTS_PER_MESSAGE] for i in range(PLAN_MESSAGES)]
+    # The amounts support the messages too, in the report's words and with their status.
+    amounts = [FactItem("amount", "Jumlah", a.text, a.verified) for a in ctx.amounts]
+    facts = [*ctx.facts, *amounts]
+    support = [facts[i::PLAN_MESSAGES][:FACTS_PER_MESSAGE] for i in range(PLAN_MESSAGES)]
     return messages, support, used
 
 
