@@ -145,6 +145,8 @@ async def test_vague_amounts_keep_the_report_words(
     for kind in (DraftKind.HOLDING_STATEMENT, DraftKind.PRESS_RELEASE, DraftKind.QA):
         assert "Dilaporkan puluhan Warga Binaan melarikan diri" in drafts[kind].text, kind
         assert not re.search(r"\b(?:10|99)\b", drafts[kind].text)
+    clarification = drafts[DraftKind.CLARIFICATION].text.split("Hal yang masih kami verifikasi:")[1]
+    assert "- Jumlah: puluhan Warga Binaan melarikan diri." in clarification
     support = "Jumlah: puluhan Warga Binaan melarikan diri (sumber: laporan; belum terverifikasi)."
     assert support in drafts[DraftKind.KEY_MESSAGES].text
     assert not [f for f in drafts[DraftKind.KEY_MESSAGES].findings if f.severity == "blocking"]
