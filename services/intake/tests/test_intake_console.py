@@ -287,7 +287,7 @@ async def test_the_library_searches_approved_texts(intake: httpx.AsyncClient) ->
     assert "Keributan sudah terkendali" not in found
     assert "Kebakaran di dapur" in everything
     assert "Keributan sudah terkendali" in everything
-    assert "layanan drafter" in everything, "the page says where the full library lives"
+    assert "bagian penyusun draf" in everything, "the page says where the full library lives"
     assert odd.status_code == 200
 
 
@@ -305,8 +305,9 @@ async def test_media_monitor_and_team_pages(intake: httpx.AsyncClient) -> None:
     assert "Lapas Kelas I Cipinang" in media.text
     assert team.status_code == 200
     assert "Kadivpas Uji" in team.text
-    assert "juru_bicara: belum ada di direktori" in team.text
-    assert "/v1/directory" in team.text
+    assert "Juru Bicara: belum ada di direktori" in team.text, "the gap names the role in words"
+    assert "juru_bicara" not in team.text
+    assert "/v1/directory" not in team.text, "no link to the notifier's internal port"
     assert incident_id in team.text
 
 

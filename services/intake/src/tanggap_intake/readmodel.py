@@ -87,6 +87,39 @@ TEAM_ROLE_NAMES = {
     "pusat": "Pusat (Ditjenpas)",
 }
 TIER_NAMES = {"upt": "UPT", "region": "Kanwil", "centre": "Pusat"}
+CATEGORY_NAMES = {
+    "escape": "pelarian",
+    "unrest": "gangguan kamtib / kerusuhan",
+    "drugs": "narkoba",
+    "contraband": "barang terlarang",
+    "extortion": "pungli / korupsi",
+    "violence": "kekerasan",
+    "death": "kematian",
+    "disaster": "bencana / kebakaran",
+    "overcapacity": "kelebihan kapasitas",
+    "viral": "viral / hoaks",
+    "misconduct": "pelanggaran petugas",
+    "terrorism": "terorisme",
+    "rights": "hak dan layanan WBP",
+    "routine": "rutin / berita positif",
+}
+# How a notification went out, by the scheme of its Apprise URL (the URL itself names an address or a file).
+CHANNEL_NAMES = {
+    "tanggapfile": "catatan lokal (kanal orang ini belum diatur)",
+    "tgram": "Telegram",
+    "whatsapp": "WhatsApp",
+    "mailto": "e-mail",
+    "mailtos": "e-mail",
+    "json": "webhook",
+    "jsons": "webhook",
+    "form": "webhook",
+    "forms": "webhook",
+    "xml": "webhook",
+    "xmls": "webhook",
+    "slack": "Slack",
+    "signal": "Signal",
+    "signals": "Signal",
+}
 
 DECISION_NAMES = {"approved": "disetujui", "rejected": "ditolak"}
 TRIAGE_NAMES = {"crisis": "krisis", "not_crisis": "bukan krisis"}
@@ -164,7 +197,8 @@ async def _apply(session: AsyncSession, incident: Incident, event: Event) -> tup
             await _notification(session, incident, event)
             verb = "terkirim ke" if isinstance(event, NotificationSent) else "GAGAL ke"
             gaps = f" Kekosongan tim: {'; '.join(event.roster_gaps)}." if event.roster_gaps else ""
-            return f"Notifikasi {verb} {_who(event.recipient)} via {event.channel}.{gaps}", event.producer
+            channel = channel_label(event.channel)
+            return f"Notifikasi {verb} {_who(event.recipient)} melalui {channel}.{gaps}", event.producer
         case NotificationAcknowledged():
             await _acknowledged(session, incident, event)
             return f"Notifikasi dikonfirmasi oleh {event.acknowledged_by}.", event.acknowledged_by
@@ -200,6 +234,14 @@ async def _apply(session: AsyncSession, incident: Incident, event: Event) -> tup
             return f"Peristiwa {event.type}.", event.producer
 
 
+def channel_label(channel: str) -> str:
+    """A delivery channel in words; never the URL, which may carry an address, a token or a path."""
+    scheme = channel.partition("://")[0].lower() if "://" in channel else channel.lower()
+    if not scheme:
+        return "tanpa kanal"
+    return CHANNEL_NAMES.get(scheme, "kanal lain")
+
+
 def _draft_name(kind: str) -> str:
     return DRAFT_NAMES.get(kind, kind)
 
@@ -230,9 +272,10 @@ def _classified(incident: Incident, event: IncidentClassified) -> str:
     if event.needs_review:
         reasons = "; ".join(event.review_reasons) or "Tanggap belum yakin"
         review = f" Perlu ditinjau: {reasons}."
+    category = CATEGORY_NAMES.get(event.category.value, event.category.value)
     if not event.crisis:
-        return f"Dinilai bukan krisis (Level {event.level}, {event.category.value}).{kept}{review}"
-    return f"Diklasifikasikan Level {event.level} ({event.category.value}).{kept}{review}"
+        return f"Dinilai bukan krisis (Level {event.level}, {category}).{kept}{review}"
+    return f"Diklasifikasikan Level {event.level} ({category}).{kept}{review}"
 
 
 async def _readings(session: AsyncSession, event: IncidentClassified) -> None:
@@ -308,7 +351,7 @@ async def _reviewed(session: AsyncSession, event: DraftReviewed) -> str:
 
 
 def _who(recipient: Recipient) -> str:
-    return f"{recipient.name} ({recipient.role.value})"
+    return f"{recipient.name} ({TEAM_ROLE_NAMES.get(recipient.role.value, recipient.role.value)})"
 
 
 async def _notification(

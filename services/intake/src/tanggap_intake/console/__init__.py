@@ -3,8 +3,8 @@ Ditjenpas staff, and admins. Every page needs a login and shows only what the pe
 
 from fastapi import APIRouter
 
-from tanggap_intake.console import ack, admin, home, incident, login, monitor, plan
+from tanggap_intake.console import ack, admin, home, incident, live, login, monitor, plan
 
 pages = APIRouter(include_in_schema=False)
-for module in (login, home, incident, plan, monitor, admin, ack):
+for module in (login, home, incident, live, plan, monitor, admin, ack):
     pages.include_router(module.router)

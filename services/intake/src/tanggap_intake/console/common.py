@@ -18,7 +18,15 @@ from starlette.datastructures import FormData
 from tanggap_intake.access import APPROVER_FOR_LEVEL, ROLE_NAMES, Principal, UserRole
 from tanggap_intake.auth import console_principal, secure_cookies, settings_of
 from tanggap_intake.errors import NotAllowed
-from tanggap_intake.readmodel import DRAFT_NAMES, PHASE_NAMES, TEAM_ROLE_NAMES, TIER_NAMES, number
+from tanggap_intake.readmodel import (
+    CATEGORY_NAMES,
+    DRAFT_NAMES,
+    PHASE_NAMES,
+    TEAM_ROLE_NAMES,
+    TIER_NAMES,
+    channel_label,
+    number,
+)
 from tanggap_shared.runtime import Runtime
 from tanggap_shared.tokens import link_secret
 
@@ -27,22 +35,6 @@ STATIC_DIR = Path(__file__).parent.parent / "static"
 FLASH_COOKIE = "tanggap_flash"
 
 LEVEL_NAMES = {1: "Isu / Rendah", 2: "Sedang", 3: "Tinggi", 4: "Sangat Tinggi / Nasional"}
-CATEGORY_NAMES = {
-    "escape": "pelarian",
-    "unrest": "gangguan kamtib / kerusuhan",
-    "drugs": "narkoba",
-    "contraband": "barang terlarang",
-    "extortion": "pungli / korupsi",
-    "violence": "kekerasan",
-    "death": "kematian",
-    "disaster": "bencana / kebakaran",
-    "overcapacity": "kelebihan kapasitas",
-    "viral": "viral / hoaks",
-    "misconduct": "pelanggaran petugas",
-    "terrorism": "terorisme",
-    "rights": "hak dan layanan WBP",
-    "routine": "rutin / berita positif",
-}
 SOURCE_NAMES = {
     "media": "pemantauan media",
     "aph": "APH",
@@ -65,15 +57,22 @@ def _zone(name: str) -> tzinfo:
     try:
         return ZoneInfo(name)
     except ZoneInfoNotFoundError:  # a machine without tzdata: WIB is UTC+7 all year
-        return UTC if name == "UTC" else _FixedWib()
+        return UTC if name == "UTC" else _Fixed(_FIXED_HOURS.get(name, 7))
 
 
-class _FixedWib(tzinfo):
+# Without tzdata: the three zones keep one offset all year (no daylight saving).
+_FIXED_HOURS = {"Asia/Jakarta": 7, "Asia/Makassar": 8, "Asia/Jayapura": 9}
+
+
+class _Fixed(tzinfo):
+    def __init__(self, hours: int) -> None:
+        self.hours = hours
+
     def utcoffset(self, _dt: datetime | None) -> timedelta:
-        return timedelta(hours=7)
+        return timedelta(hours=self.hours)
 
     def tzname(self, _dt: datetime | None) -> str:
-        return "WIB"
+        return {7: "WIB", 8: "WITA", 9: "WIT"}.get(self.hours, "")
 
     def dst(self, _dt: datetime | None) -> timedelta:
         return timedelta(0)
@@ -81,6 +80,23 @@ class _FixedWib(tzinfo):
 
 def _zone_label(zone: str) -> str:
     return {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}.get(zone, zone)
+
+
+# Indonesia's three zones by province (the Kanwil's code in data/regions.csv): a unit's times are read in
+# its own zone, so an officer in Bali sees WITA. Every province not listed is WIB.
+_WITA = {"BALI", "NTB", "NTT", "KALSEL", "KALTIM", "KALTARA", "SULUT", "SULTENG", "SULSEL", "SULTRA"}
+_WITA |= {"GORONTALO", "SULBAR"}
+_WIT = {"MALUKU", "MALUT", "PAPUA", "PABAR", "PAPUA_BARAT_DAYA", "PAPUA_TENGAH", "PAPUA_PEGUNUNGAN"}
+
+
+def region_zone(region: str) -> str | None:
+    """The IANA zone of a Kanwil's province; None when the region is not known (the console's own zone)."""
+    code = region.upper()
+    if code in _WIT:
+        return "Asia/Jayapura"
+    if code in _WITA:
+        return "Asia/Makassar"
+    return "Asia/Jakarta" if code else None
 
 
 def duration(seconds: float) -> str:
@@ -112,6 +128,7 @@ def make_templates() -> Jinja2Templates:
         tier_names=TIER_NAMES,
         approver_for_level=APPROVER_FOR_LEVEL,
         number=number,
+        channel_label=channel_label,
     )
     env.filters["duration"] = duration
     return templates
@@ -120,13 +137,18 @@ def make_templates() -> Jinja2Templates:
 templates = make_templates()
 
 
-def when(request: Request, value: datetime | str | None, fmt: str = "%d-%m-%Y %H:%M") -> str:
-    """A time in the console's time zone (WIB by default), with its label."""
+def when(
+    request: Request, value: datetime | str | None, fmt: str = "%d-%m-%Y %H:%M", region: str = ""
+) -> str:
+    """A time with its zone's label: the zone of the unit's province when the page is about one unit
+    (`region`, the Kanwil's code), else the console's zone (TANGGAP_DISPLAY_TIMEZONE, WIB by default)."""
     if value is None:
         return "–"
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    zone = settings_of(request).display_timezone
+    if value.tzinfo is None:  # SQLite gives back naive UTC
+        value = value.replace(tzinfo=UTC)
+    zone = region_zone(region) or settings_of(request).display_timezone
     return f"{value.astimezone(_zone(zone)).strftime(fmt)} {_zone_label(zone)}"
 
 
@@ -187,13 +209,17 @@ def render(
     *,
     status_code: int = 200,
     user: Principal | None = None,
+    fragment: bool = False,
 ) -> HTMLResponse:
-    flash = _read_flash(request)
+    """A page; or, with `fragment`, a part of one for the live script (the one-shot message stays for the
+    next page). `zone_region` in the context puts every time of the page in that province's zone."""
+    flash = "" if fragment else _read_flash(request)
+    region = str(context.get("zone_region") or "")
     full = {
         "user": user,
         "csrf": user.csrf_token if user else "",
         "flash": flash,
-        "when": lambda value, fmt="%d-%m-%Y %H:%M": when(request, value, fmt),
+        "when": lambda value, fmt="%d-%m-%Y %H:%M", region=region: when(request, value, fmt, region),
         **context,
     }
     response = templates.TemplateResponse(request, template, full, status_code=status_code)

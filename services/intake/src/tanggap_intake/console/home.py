@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tanggap_intake.access import Principal, unit_filter
 from tanggap_intake.auth import settings_of
+from tanggap_intake.console import stamps
 from tanggap_intake.console.common import UserDep, checked_form, redirect, render, runtime
 from tanggap_intake.console.forms import (
     COUNT_KEYS,
@@ -75,31 +76,50 @@ async def triage_queue(session: AsyncSession, incidents: Sequence[Incident]) -> 
     return [{"incident": i, "words": first_words(texts.get(i.id, ""))} for i in waiting]
 
 
-@router.get("/", response_class=HTMLResponse)
-async def dashboard(request: Request, user: UserDep) -> Response:
-    async with runtime(request).sessions() as session:
-        query = open_incidents(user).order_by(Incident.created_at.desc()).limit(DASHBOARD_LIMIT)
-        incidents = (await session.scalars(query)).all()
-        ids = [i.id for i in incidents]
-        approved: dict[str, set[str]] = {}
-        if ids:
-            drafts = await session.execute(
-                select(Draft.incident_id, Draft.kind).where(
-                    Draft.incident_id.in_(ids), Draft.status == "approved"
-                )
+async def dashboard_context(session: AsyncSession, user: Principal) -> dict[str, Any]:
+    """What the dashboard shows (the page and its live fragment alike)."""
+    # Stamped before reading: an event landing in between makes one refresh too many, never one too few.
+    stamp = await stamps.dashboard_stamp(session, user)
+    query = open_incidents(user).order_by(Incident.created_at.desc()).limit(DASHBOARD_LIMIT)
+    incidents = (await session.scalars(query)).all()
+    ids = [i.id for i in incidents]
+    approved: dict[str, set[str]] = {}
+    if ids:
+        drafts = await session.execute(
+            select(Draft.incident_id, Draft.kind).where(
+                Draft.incident_id.in_(ids), Draft.status == "approved"
             )
-            for incident_id, kind in drafts:
-                approved.setdefault(incident_id, set()).add(kind)
-        names = await unit_names(session, {i.unit_code for i in incidents})
-        queue = await triage_queue(session, incidents)
+        )
+        for incident_id, kind in drafts:
+            approved.setdefault(incident_id, set()).add(kind)
+    codes = {i.unit_code for i in incidents}
+    names = await unit_names(session, codes)
+    regions = await unit_regions(session, codes)
+    queue = await triage_queue(session, incidents)
     now = utcnow()
-    context = {
+    return {
         "queue": queue,
         "groups": rows_by_level(incidents, approved, now),
         "now": now,
         "names": names,
+        "regions": regions,
         "total": len(incidents),
+        "live_version": stamp,
     }
+
+
+async def unit_regions(session: AsyncSession, codes: set[str]) -> dict[str, str]:
+    """Unit code → its Kanwil's code (which decides the unit's time zone)."""
+    if not codes:
+        return {}
+    rows = await session.execute(select(Unit.code, Unit.region).where(Unit.code.in_(codes)))
+    return {row.code: row.region for row in rows}
+
+
+@router.get("/", response_class=HTMLResponse)
+async def dashboard(request: Request, user: UserDep) -> Response:
+    async with runtime(request).sessions() as session:
+        context = await dashboard_context(session, user)
     return render(request, "dashboard.html", context, user=user)
 
 

@@ -17,6 +17,7 @@ from starlette.datastructures import FormData
 from tanggap_intake import actions, decisions, guards, letterhead, readings
 from tanggap_intake.access import APPROVER_FOR_LEVEL, TEAM_ROLE, Principal
 from tanggap_intake.auth import settings_of
+from tanggap_intake.console import stamps, words
 from tanggap_intake.console.common import UserDep, checked_form, field, redirect, render, runtime
 from tanggap_intake.console.forms import FACT_LABELS, READ_FACT_LABELS, TRIAGE_LABELS, field_errors
 from tanggap_intake.errors import IntakeError, NotFound
@@ -43,22 +44,23 @@ router = APIRouter()
 Action = Callable[[AsyncSession], Awaitable[Any]]
 
 
-async def render_incident(
-    request: Request,
+async def incident_context(
+    session: AsyncSession,
     user: Principal,
     incident_id: str,
     *,
     error: str = "",
     edits: dict[str, str] | None = None,
-    status_code: int = 200,
-) -> Response:
-    async with runtime(request).sessions() as session:
-        await guards.visible_incident(session, user, incident_id)
-        incident = await get_incident(session, incident_id)
-        plan = await session.get(CrisisPlan, incident_id)
+) -> dict[str, Any]:
+    """What the incident page shows (the page and its live fragment alike); scope checked first."""
+    found = await guards.visible_incident(session, user, incident_id)
+    # Stamped before reading: an event landing in between makes one refresh too many, never one too few.
+    stamp = await stamps.incident_stamp(session, found)
+    incident = await get_incident(session, incident_id)
+    plan = await session.get(CrisisPlan, incident_id)
     level = incident.level or 1
     may_close, _ = decisions.may_close(incident.level, TEAM_ROLE[user.role])
-    context = {
+    return {
         "incident": incident,
         "plan": plan,
         "may_decide": user.may_decide(incident.level),
@@ -73,7 +75,23 @@ async def render_incident(
         "error": error,
         "edits": edits or {},
         "open": incident.phase != "ditutup" and not incident.merged_into,
+        "timeline": words.timeline(incident.timeline, incident.notifications),
+        "zone_region": incident.unit.region,
+        "live_version": stamp,
     }
+
+
+async def render_incident(
+    request: Request,
+    user: Principal,
+    incident_id: str,
+    *,
+    error: str = "",
+    edits: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    async with runtime(request).sessions() as session:
+        context = await incident_context(session, user, incident_id, error=error, edits=edits)
     return render(request, "incident.html", context, user=user, status_code=status_code)
 
 

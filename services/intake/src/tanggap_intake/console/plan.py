@@ -5,7 +5,8 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from tanggap_intake import crisis_plan, guards
 from tanggap_intake.access import Principal
-from tanggap_intake.console.common import UserDep, checked_form, redirect, render, runtime
+from tanggap_intake.console.common import SOURCE_NAMES, UserDep, checked_form, redirect, render, runtime
+from tanggap_intake.console.words import REPORT_CHANNELS
 from tanggap_intake.errors import NotFound, Refused
 from tanggap_intake.models import CrisisPlan
 from tanggap_intake.queries import get_incident
@@ -26,7 +27,7 @@ async def _load(request: Request, user: Principal, incident_id: str) -> tuple[In
 @router.get("/incidents/{incident_id}/plan", response_class=HTMLResponse)
 async def plan_form(request: Request, incident_id: str, user: UserDep) -> Response:
     incident, plan = await _load(request, user, incident_id)
-    values = dict(plan.fields) if plan else crisis_plan.prefill(incident)
+    values = dict(plan.fields) if plan else {**crisis_plan.prefill(incident), "fakta_1": _facts(incident)}
     context = {
         "incident": incident,
         "plan": plan,
@@ -37,6 +38,21 @@ async def plan_form(request: Request, incident_id: str, user: UserDep) -> Respon
         "prefilled": plan is None,
     }
     return render(request, "plan.html", context, user=user)
+
+
+FACT_NAMES = {"what": "Apa", "who": "Siapa", "when": "Kapan", "where": "Di mana", "why": "Mengapa"}
+FACT_NAMES["how"] = "Bagaimana"
+
+
+def _facts(incident: IncidentOut) -> str:
+    """The reported 5W+1H for the plan's first fact line, in words (the field names stay in the data)."""
+    lines = []
+    for report in incident.reports:
+        source = SOURCE_NAMES.get(report.source or "", "") or REPORT_CHANNELS.get(report.channel, "")
+        for key, fact in report.facts.items():
+            status = "terverifikasi" if fact.get("verified") else "belum terverifikasi"
+            lines.append(f"{FACT_NAMES.get(key, key)}: {fact.get('value', '')} — {source} — {status}")
+    return "\n".join(lines[:9])
 
 
 def _refuse_unsafe(fields: dict[str, str]) -> None:
