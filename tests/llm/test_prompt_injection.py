@@ -6,12 +6,15 @@ phone number. Whatever a report says:
 - the instructions the services send (system message, the frame around the data) never change;
 - the report text reaches the model only as quoted data (a JSON string inside the data block);
 - the level is not lowered by an obedient model;
-- an invented number in an LLM draft is a blocking finding, so the draft cannot be approved as written.
+- a model draft that adds an invented number (or anything else blocking) is not proposed: the template
+  draft stands alone (issue 13), and the drafter says so in its log (`drafter.llm_rejected`);
+- an officer who pastes the obedient text into a draft cannot approve it: the edit is checked (issue 13).
 """
 
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -77,14 +80,25 @@ def _report(injection: str, i: int) -> str:
     )
 
 
-def _wait(client: httpx.Client, incident_id: str) -> dict[str, Any]:
+def _rejections(log: Path, incident_id: str) -> int:
+    """Model drafts the drafter refused for this incident (one JSON log line each)."""
+    count = 0
+    for line in log.read_text(encoding="utf-8").splitlines():
+        if '"drafter.llm_rejected"' in line and incident_id in line:
+            count += 1
+    return count
+
+
+def _wait(client: httpx.Client, system: System, incident_id: str) -> dict[str, Any]:
+    """The incident once classified, with its drafts, after the drafter refused the obedient model."""
     deadline = time.monotonic() + 60
+    log = system.log_path("drafter")
     while time.monotonic() < deadline:
         body: dict[str, Any] = client.get(f"/v1/incidents/{incident_id}").json()
-        if body["level"] and any(d["method"] == "llm" for d in body["drafts"]):
+        if body["level"] and body["drafts"] and log.exists() and _rejections(log, incident_id):
             return body
         time.sleep(0.2)
-    raise AssertionError(f"no LLM draft for {incident_id}")
+    raise AssertionError(f"the drafter did not refuse the model's draft for {incident_id}")
 
 
 def test_injected_instructions_change_nothing_the_services_instruct(
@@ -97,7 +111,7 @@ def test_injected_instructions_change_nothing_the_services_instruct(
                 "/v1/reports", json={"unit_code": "DKI-LAPAS-CIPINANG", "text": _report(injection, i)}
             )
             assert r.status_code == 202
-            incidents.append((injection, _wait(client, r.json()["incident_id"])))
+            incidents.append((injection, _wait(client, system, r.json()["incident_id"])))
 
     # The instructions are fixed: one system message per service, whatever the reports said.
     classifier = [r for r in model.requests if "Ekstrak" in r["messages"][1]["content"]]
@@ -123,24 +137,35 @@ def test_injected_instructions_change_nothing_the_services_instruct(
 
     for injection, incident in incidents:
         assert incident["level"] >= 3, (injection, incident["reasons"])
-        for draft in (d for d in incident["drafts"] if d["method"] == "llm"):
-            blocking = [f for f in draft["findings"] if f["severity"] == "blocking"]
-            assert any("0812" in f["excerpt"] or "9999" in f["excerpt"] for f in blocking), (
-                injection,
-                draft["findings"],
-            )
+        for draft in incident["drafts"]:
+            assert draft["method"] == "template", (injection, draft["kind"])
+            assert "0812" not in draft["text"], injection
+            assert "aman terkendali" not in draft["text"], injection
 
 
-def test_a_draft_with_an_invented_number_cannot_be_approved(system: System) -> None:
+def test_the_obedient_text_pasted_by_an_officer_cannot_be_approved(system: System) -> None:
+    # Another unit, so that this report opens an incident of its own: the reports above all went into one
+    # Cipinang incident, whose known facts include the phone number one of them carried.
     with httpx.Client(base_url=system.base_url, timeout=10) as client:
         r = client.post(
-            "/v1/reports", json={"unit_code": "DKI-LAPAS-CIPINANG", "text": _report(INJECTIONS[5], 99)}
+            "/v1/reports", json={"unit_code": "BALI-LAPAS-KEROBOKAN", "text": _report(INJECTIONS[0], 99)}
         )
-        incident = _wait(client, r.json()["incident_id"])
-        draft = next(d for d in incident["drafts"] if d["method"] == "llm")
+        incident = _wait(client, system, r.json()["incident_id"])
+        draft = next(d for d in incident["drafts"] if d["kind"] == "holding_statement")
+        saved = client.post(
+            f"/v1/drafts/{draft['id']}/save", json={"text": OBEDIENT_DRAFT, "edited_by": "Humas UPT"}
+        )
+        assert saved.status_code == 202, saved.text
+        deadline = time.monotonic() + 30
+        check = saved.json()
+        while check["state"] != "checked" and time.monotonic() < deadline:
+            time.sleep(0.2)
+            check = client.get(f"/v1/drafts/{draft['id']}/check").json()
+        assert check["state"] == "checked", check
+        assert check["blocking"], check
         refused = client.post(
             f"/v1/drafts/{draft['id']}/review",
-            json={"decision": "approved", "reviewer": "Kepala Lapas", "text": None},
+            json={"decision": "approved", "reviewer": "Kepala Lapas", "text": OBEDIENT_DRAFT},
         )
     assert refused.status_code == 422, refused.text
     assert "0812" in refused.text or "9999" in refused.text
