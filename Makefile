@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
-.PHONY: help install up test browser lint typecheck fmt clean reset bench bench-services eval
+.PHONY: help install up test browser lint typecheck fmt clean reset bench bench-services eval eval-drafts
 
 PYTHON ?= python3
 UV_VERSION := 0.13.9
@@ -58,6 +58,10 @@ eval: install ## classification accuracy (labelled cases) and library retrieval 
 	@$(VENV)/bin/python -m tanggap_classifier.reading_eval
 	@echo "==> python -m tanggap_drafter.eval"
 	@$(VENV)/bin/python -m tanggap_drafter.eval
+
+eval-drafts: install ## template drafts on the real-news set (70% / 30%): sections, length, facts carried, precedents, inventions
+	@echo "==> python -m tanggap_runner.eval_drafts (about a minute; --verbose lists every miss)"
+	@$(VENV)/bin/python -m tanggap_runner.eval_drafts
 
 bench-services: install ## per-service benchmarks: classifications/s, library query latency at 10,000 items
 	@$(VENV)/bin/python -m tanggap_classifier.bench
