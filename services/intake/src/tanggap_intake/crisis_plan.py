@@ -39,7 +39,7 @@ FIELDS: tuple[PlanField, ...] = (
     PlanField("fakta_2", "Fakta pendukung pesan 2"),
     PlanField("pesan_3", "Pesan kunci 3", rows=2),
     PlanField("fakta_3", "Fakta pendukung pesan 3"),
-    PlanField("strategi", "Strategi respons", "Saran SCCT, pilihan, dan alasannya."),
+    PlanField("strategi", "Strategi respons", "Saran strategi, pilihan, dan alasannya."),
     PlanField(
         "saluran", "Saluran", "Siaran pers, konferensi pers, doorstop, situs web, media sosial, grup WA…"
     ),

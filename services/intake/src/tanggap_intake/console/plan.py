@@ -6,7 +6,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from tanggap_intake import crisis_plan, guards
 from tanggap_intake.access import Principal
 from tanggap_intake.console.common import SOURCE_NAMES, UserDep, checked_form, redirect, render, runtime
-from tanggap_intake.console.words import REPORT_CHANNELS
+from tanggap_intake.console.words import REPORT_CHANNELS, plain_gaps
 from tanggap_intake.errors import NotFound, Refused
 from tanggap_intake.models import CrisisPlan
 from tanggap_intake.queries import get_incident
@@ -27,7 +27,7 @@ async def _load(request: Request, user: Principal, incident_id: str) -> tuple[In
 @router.get("/incidents/{incident_id}/plan", response_class=HTMLResponse)
 async def plan_form(request: Request, incident_id: str, user: UserDep) -> Response:
     incident, plan = await _load(request, user, incident_id)
-    values = dict(plan.fields) if plan else {**crisis_plan.prefill(incident), "fakta_1": _facts(incident)}
+    values = dict(plan.fields) if plan else _prefill(incident)
     context = {
         "incident": incident,
         "plan": plan,
@@ -38,6 +38,12 @@ async def plan_form(request: Request, incident_id: str, user: UserDep) -> Respon
         "prefilled": plan is None,
     }
     return render(request, "plan.html", context, user=user)
+
+
+def _prefill(incident: IncidentOut) -> dict[str, str]:
+    """The first plan, with the facts and the team's gaps in words (the plan module writes field names)."""
+    values = crisis_plan.prefill(incident)
+    return {**values, "fakta_1": _facts(incident), "tim": plain_gaps(values.get("tim", ""))}
 
 
 FACT_NAMES = {"what": "Apa", "who": "Siapa", "when": "Kapan", "where": "Di mana", "why": "Mengapa"}

@@ -95,6 +95,23 @@ def plain_roles(text: str) -> str:
     return _ROLE_CODE.sub(lambda m: TEAM_ROLE_NAMES[m.group(1)], text)
 
 
+_VIA_CHANNEL = re.compile(r"\bkanal (web|api|telegram|whatsapp|feed)\b")
+_ROSTER_GAP = re.compile(r"roster gap: (\S+) has no (\w+)")
+_DEPUTY = re.compile(r"deputy for (.+?): unreachable")
+
+
+def plain_gaps(text: str) -> str:
+    """The notifier's roster-gap notes ("roster gap: BALI-LAPAS-X has no koordinator_humas") in words."""
+
+    def gap(m: re.Match[str]) -> str:
+        where = "UPT" if "-" in m.group(1) else "Kanwil"
+        return f"{TEAM_ROLE_NAMES.get(m.group(2), m.group(2))} belum ada di {where} ini"
+
+    text = _ROSTER_GAP.sub(gap, text)
+    text = _DEPUTY.sub(lambda m: f"wakil untuk {m.group(1)} (tidak dapat dihubungi)", text)
+    return plain_roles(text)
+
+
 def timeline_summary(kind: str, summary: str) -> str:
     """A stored timeline line in plain words (lines stored before the labels existed named codes)."""
     if kind == "incident.classified":
@@ -104,7 +121,8 @@ def timeline_summary(kind: str, summary: str) -> str:
     if kind in NOTIFICATION_KINDS:
         summary = _URL_VIA.sub(lambda m: f" melalui {channel_label(m.group(1))}", summary)
         summary = _CODE_IN_PARENS.sub(lambda m: f"({TEAM_ROLE_NAMES.get(m.group(1), m.group(1))})", summary)
-    return plain_roles(summary)
+    summary = _VIA_CHANNEL.sub(lambda m: REPORT_CHANNELS[m.group(1)], summary)  # "melalui kanal web"
+    return plain_gaps(summary)
 
 
 @dataclass(frozen=True)
@@ -155,7 +173,7 @@ def timeline(entries: Iterable[Any], notifications: Sequence[Any]) -> list[Line]
 
 
 # The page templates use these labels (registered here: forms.py, whose labels these use, imports common.py).
-templates.env.filters["plain_roles"] = plain_roles
+templates.env.filters["plain_roles"] = plain_gaps
 templates.env.globals.update(
     report_channels=REPORT_CHANNELS,
     method_names=METHOD_NAMES,
