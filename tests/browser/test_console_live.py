@@ -209,8 +209,29 @@ def test_pages_fill_themselves_in_and_speak_plainly(system: System, browser: Bro
     expect(incident.locator("#s-head")).to_contain_text("WITA")
     timeline = incident.locator("table.timeline").inner_text()
     assert timeline.index("Laporan diterima") < timeline.index("Diklasifikasikan")
+    expect(incident.locator("#belum-ada-draf")).to_have_count(0)
+    in_order = incident.evaluate(
+        "document.querySelector('#draf').compareDocumentPosition(document.querySelector('.card.draft')) & 4"
+    )
+    assert in_order, "the drafts come after their heading"
     assert_plain(incident, "the incident page")
     shot(incident, size, "03-incident-live")
+
+    # An unsaved edit stays while the page updates: someone else raises the level meanwhile.
+    edit = incident.locator('[data-kind="holding_statement"] textarea').first
+    typed = edit.input_value() + " Suntingan yang belum disimpan."
+    edit.fill(typed)
+    other = context.new_page()
+    other.goto(f"/incidents/{incident_id}")
+    other.locator("#ubah-level summary").click()
+    other.select_option("#level-select", "4")
+    other.fill("#level-reason", "Sudah diberitakan media nasional.")
+    other.click("text=Simpan level")
+    expect(other.locator(".flash")).to_contain_text("Level diubah")
+    other.close()
+    expect(incident.locator("#level-card .level")).to_contain_text("Level 4", timeout=LIVE_SECONDS)
+    assert edit.input_value() == typed, "the officer's edit was overwritten"
+    assert still_marked(incident)
     assert_plain(dashboard, "the dashboard")
     shot(dashboard, size, "04-dashboard-live")
 

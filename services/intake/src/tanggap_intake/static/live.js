@@ -11,8 +11,10 @@
   function fieldChanged(f) {
     if (f.type === "hidden" || f.type === "submit" || f.type === "button") { return false; }
     if (f.type === "checkbox" || f.type === "radio") { return f.checked !== f.defaultChecked; }
-    if (f.tagName === "SELECT") {
-      return Array.prototype.some.call(f.options, function (o) { return o.selected !== o.defaultSelected; });
+    if (f.tagName === "SELECT") {  // with no option marked selected, the first one is the default
+      var marked = Array.prototype.map.call(f.options, function (o) { return o.defaultSelected; });
+      var initial = marked.indexOf(true);
+      return f.selectedIndex !== (initial < 0 ? 0 : initial);
     }
     return f.value !== f.defaultValue;
   }
@@ -34,6 +36,8 @@
     if (old.isEqualNode(fresh)) { return; }
     if (!busy(old)) { old.replaceWith(fresh); return; }
     var oldKids = Array.prototype.slice.call(old.children);
+    var kept = {};
+    Array.prototype.forEach.call(fresh.children, function (c) { if (c.id) { kept[c.id] = true; } });
     var last = null;
     Array.prototype.slice.call(fresh.children).forEach(function (child, index) {
       var mine = null;
@@ -48,8 +52,10 @@
         var same = oldKids[index];
         mine = same && !same.id && same.tagName === child.tagName ? same : null;
       }
-      if (mine) { merge(mine, child); last = mine.isConnected ? mine : last; }
+      if (mine) { merge(mine, child); last = mine.isConnected ? mine : child; }
     });
+    // What is gone from the fresh content (a "no drafts yet" line) goes, unless someone works in it.
+    oldKids.forEach(function (k) { if (k.id && !kept[k.id] && k.isConnected && !busy(k)) { k.remove(); } });
   }
 
   var alertOn = false, audio = null;
