@@ -123,6 +123,7 @@ HTML_OBJECT_ROUTES: list[tuple[str, str, dict[str, Any]]] = [
     ("GET", "/incidents/{incident}/plan", {}),
     ("POST", "/incidents/{incident}/plan", {"tujuan": "x"}),
     ("GET", "/incidents/{incident}/plan.txt", {}),
+    ("GET", "/live/incidents/{incident}", {}),
 ]
 # Lists: filtered to the scope (checked in test_lists_show_only_what_is_in_scope).
 LIST_ROUTES = {
@@ -134,6 +135,7 @@ LIST_ROUTES = {
     ("GET", "/team"),
     ("GET", "/media"),
     ("GET", "/library"),
+    ("GET", "/live/dashboard"),
 }
 # Creating a report: only for a unit in scope (test_reports_only_for_units_in_scope).
 REPORT_ROUTES = {("POST", "/v1/reports"), ("POST", "/reports/new")}
@@ -305,7 +307,10 @@ async def test_lists_show_only_what_is_in_scope(intake: httpx.AsyncClient) -> No
         assert (await humas.get("/v1/channel-messages")).json() == []
         tally = (await humas.get("/v1/media/tally")).json()
         assert {d["unit_code"] for d in tally["days"]} == {HOME}
-        pages = {p: (await humas.get(p)).text for p in ("/", "/team", "/media", "/library", "/reports/new")}
+        pages = {
+            p: (await humas.get(p)).text
+            for p in ("/", "/team", "/media", "/library", "/reports/new", "/live/dashboard")
+        }
         for path, text in pages.items():
             assert away.incident not in text, path
             assert AWAY not in text, path
