@@ -1,11 +1,12 @@
 """Sending pending deliveries after their rows are committed, and resuming those a crash left behind.
 
-Per delivery: claim the row (one conditional UPDATE with a lease: replicas and the resume loop skip a
-row someone is sending); try the person's channels in order, each up to `retry_attempts` times with a
-doubling back-off while the failure looks temporary, recording every try in notifier_attempts and
-renewing the lease; then, in one unit of work, mark the row and stage its event. When every channel
-failed, the person's next deputy gets a row of their own (same trigger) and this row is `passed_on`;
-notification.failed is published only when nobody is left to try.
+Per batch: claim the free rows (one conditional UPDATE … RETURNING with a lease: replicas and the resume
+loop skip a row someone is sending; a handler claims only the rows its own event staged). Per delivery:
+try the person's channels in order, each up to `retry_attempts` times with a doubling back-off while the
+failure looks temporary, recording every try in notifier_attempts and renewing the lease; then, in one unit
+of work, mark the row and stage its event. When every channel failed, the person's next deputy gets a row of
+their own (same trigger) and this row is `passed_on`; notification.failed is published only when nobody is
+left to try.
 
 Deliveries go out concurrently (bounded), so one slow or failing channel delays nobody else.
 
@@ -17,6 +18,7 @@ the message twice; the event ids stay the same, so consumers see one notificatio
 import asyncio
 import contextlib
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -104,52 +106,88 @@ class Dispatcher:
         async with self._runtime.sessions() as session:
             return list((await session.scalars(query.order_by(Delivery.created_at, Delivery.id))).all())
 
-    async def deliver_pending(self, trigger_event_id: uuid.UUID | None = None) -> int:
-        """Send every free pending delivery, deputies' rows included; returns how many ended."""
+    async def deliver_pending(
+        self, trigger_event_id: uuid.UUID | None = None, *, triggers: Collection[str] = ()
+    ) -> int:
+        """Send every free pending delivery (all, or one trigger's, deputies' rows included); returns how
+        many ended. Rows are claimed in bulk, so concurrent callers split the work instead of racing."""
         done = 0
-        while ids := await self.pending_ids(trigger_event_id):
-            finished = await asyncio.gather(*(self._guarded(i) for i in ids))
-            if not any(finished):
-                break  # everything left is held by someone else
+        wanted = {str(trigger_event_id)} if trigger_event_id is not None else set(triggers)
+        while claimed := await self._claim_batch(wanted):
+            finished = await asyncio.gather(*(self._guarded(row, person) for row, person in claimed))
             done += sum(finished)
         return done
 
-    async def _guarded(self, delivery_id_: str) -> int:
+    async def _guarded(self, row: Delivery, person: Person | None) -> int:
         async with self._slots:
             try:
-                return await self.deliver(delivery_id_)
+                return await self._deliver_claimed(row, person)
             except Exception:
                 # The row stays pending; the resume loop takes it again once the lease runs out.
-                log.exception("notifier.delivery_crashed", delivery_id=delivery_id_)
+                log.exception("notifier.delivery_crashed", delivery_id=row.id)
                 return 0
 
-    async def _claim(self, delivery_id_: str) -> Delivery | None:
+    async def _claim_batch(
+        self, triggers: Collection[str] = (), delivery_id_: str | None = None, limit: int = 100
+    ) -> list[tuple[Delivery, Person | None]]:
+        """Lease free pending rows in one transaction (one UPDATE … RETURNING) with their recipients; a row
+        another caller leased first is left out, so it is sent once."""
         now = utcnow()
+        free = [
+            Delivery.status == DeliveryStatus.PENDING.value,
+            or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
+        ]
+        if triggers:
+            free.append(Delivery.trigger_event_id.in_(sorted(triggers)))
+        if delivery_id_ is not None:
+            free.append(Delivery.id == delivery_id_)
         async with self._runtime.unit_of_work() as session:
-            claimed = await session.execute(
-                update(Delivery)
-                .where(
-                    Delivery.id == delivery_id_,
-                    Delivery.status == DeliveryStatus.PENDING.value,
-                    or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
-                )
-                .values(attempts=Delivery.attempts + 1, claimed_until=now + self._lease)
-                .execution_options(synchronize_session=False)
+            candidates = (
+                select(Delivery.id).where(*free).order_by(Delivery.created_at, Delivery.id).limit(limit)
             )
-            if claimed.rowcount != 1:  # type: ignore[attr-defined]
-                return None
-            return await session.get(Delivery, delivery_id_, populate_existing=True)
+            claimed = (
+                await session.scalars(
+                    update(Delivery)
+                    .where(Delivery.id.in_(candidates.scalar_subquery()), *free)
+                    .values(attempts=Delivery.attempts + 1, claimed_until=now + self._lease)
+                    .returning(Delivery.id)
+                    .execution_options(synchronize_session=False)
+                )
+            ).all()
+            if not claimed:
+                return []
+            rows = (
+                await session.scalars(
+                    select(Delivery)
+                    .where(Delivery.id.in_(claimed))
+                    .order_by(Delivery.created_at, Delivery.id)
+                    .execution_options(populate_existing=True)
+                )
+            ).all()
+            wanted = {row.person_id for row in rows}
+            people = {
+                found.id: person_of(found)
+                for found in (await session.scalars(select(PersonRow).where(PersonRow.id.in_(wanted)))).all()
+            }
+        return [(row, people.get(row.person_id)) for row in rows]
+
+    async def _claim(self, delivery_id_: str) -> tuple[Delivery, Person | None] | None:
+        """Lease one row; None if another caller holds it or it is done already."""
+        claimed = await self._claim_batch(delivery_id_=delivery_id_)
+        return claimed[0] if claimed else None
 
     async def deliver(self, delivery_id_: str) -> int:
         """Claim, send and mark one delivery; 0 if another process holds it or it is done already."""
-        row = await self._claim(delivery_id_)
-        if row is None:
+        claimed = await self._claim(delivery_id_)
+        if claimed is None:
             return 0
+        return await self._deliver_claimed(*claimed)
+
+    async def _deliver_claimed(self, row: Delivery, person: Person | None) -> int:
         # The resume loop runs outside any message, so the ids every log line must carry are bound here.
         with structlog.contextvars.bound_contextvars(
             incident_id=row.incident_id, event_id=row.trigger_event_id
         ):
-            person = await self._person(row.person_id)
             if person is None:
                 log.warning("notifier.recipient_left_directory", person_id=row.person_id)
             outcome = await self._send(row, person.channels if person else [])

@@ -11,13 +11,16 @@ team.
 """
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import structlog
 from faststream.nats import NatsMessage
+from sqlalchemy import event as orm_events
 from sqlalchemy import false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from tanggap_notifier import approvals
 from tanggap_notifier.directory import Directory
@@ -33,7 +36,15 @@ from tanggap_notifier.incidents import (
 )
 from tanggap_notifier.messages import MessageRenderer, draft_label
 from tanggap_notifier.metrics import TIME_TO_ACKNOWLEDGE
-from tanggap_notifier.models import Delivery, DigestItem, IncidentState, TimerKind
+from tanggap_notifier.models import (
+    Delivery,
+    DeliveryStatus,
+    DigestItem,
+    IncidentState,
+    Timer,
+    TimerKind,
+    TimerStatus,
+)
 from tanggap_notifier.notices import PRODUCER, Notice, stage
 from tanggap_notifier.people import load_directory_from_db
 from tanggap_notifier.routing import RoutingPolicy, resolve
@@ -84,6 +95,26 @@ async def take_write_lock(session: AsyncSession) -> None:
 
 
 @dataclass
+class StagedInUnit:
+    """What a unit of work staged, noted at every flush (the identity map holds objects only weakly, so it
+    cannot be read afterwards): the earliest due time of the timers it created or moved, and the
+    triggers of the deliveries it added."""
+
+    soonest: datetime | None = None
+    triggers: set[str] = field(default_factory=set)
+
+    def watch(self, session: AsyncSession) -> None:
+        orm_events.listen(session.sync_session, "before_flush", self._note)
+
+    def _note(self, session: Session, _context: Any, _instances: Any) -> None:
+        for obj in (*session.new, *session.dirty):
+            if isinstance(obj, Timer) and obj.status in (TimerStatus.PENDING.value, None) and obj.due_at:
+                self.soonest = obj.due_at if self.soonest is None else min(self.soonest, obj.due_at)
+            elif isinstance(obj, Delivery) and obj.status in (DeliveryStatus.PENDING.value, None):
+                self.triggers.add(obj.trigger_event_id)
+
+
+@dataclass
 class RoutingHandler:
     runtime: Runtime
     policy: RoutingPolicy
@@ -96,11 +127,22 @@ class RoutingHandler:
             return
         async with self.runtime.unit_of_work() as session:
             await take_write_lock(session)
-            if not await already_applied(session, CONSUMER, event.event_id):
+            staged = StagedInUnit()
+            staged.watch(session)
+            redelivered = await already_applied(session, CONSUMER, event.event_id)
+            if not redelivered:
                 await self.apply(session, event, utcnow())
-        # Also on a redelivery: whatever is left pending (a crash right after commit) goes out now.
-        self.scheduler.wake()
-        await self.dispatcher.deliver_pending()
+        soonest, triggers = staged.soonest, staged.triggers
+        # The watchdog sleeps until its next timer; only one due sooner than that needs to wake it.
+        if soonest is not None:
+            self.scheduler.due_at(soonest)
+        if redelivered:
+            # A crash right after the commit may have left this event's rows pending: send them now.
+            await self.dispatcher.deliver_pending()
+        elif triggers:
+            # Only what this event staged (and the deputies' rows those may hand over to); the resume loop
+            # and the watchdog send everything else, so concurrent handlers never race for the same rows.
+            await self.dispatcher.deliver_pending(triggers=triggers)
 
     async def apply(self, session: AsyncSession, event: Handled, now: datetime) -> None:
         directory = await load_directory_from_db(session)

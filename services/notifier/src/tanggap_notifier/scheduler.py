@@ -1,12 +1,13 @@
 """The watchdog: fires due timers, whether they came due while the process ran or while it was down.
 
 It sleeps until the earliest pending timer (at most `interval` seconds, so a timer another process
-created is not missed) or until woken by a new timer of its own.
+created is not missed) or until a new timer of its own is due sooner than that (`due_at`); an event that
+creates no earlier timer does not wake it.
 """
 
 import asyncio
 import contextlib
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import structlog
 
@@ -29,9 +30,21 @@ class Scheduler:
         self._interval = interval
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._sleeping_until: datetime | None = None  # None while it is firing or planning
+        self._hint: datetime | None = None
 
     def wake(self) -> None:
         self._wake.set()
+
+    def due_at(self, when: datetime) -> None:
+        """A timer was committed that comes due at `when`: wake only if that is before the planned wake-up.
+
+        While it is firing or planning, the hint is kept for the next plan (a look for the next due timer
+        that started before the commit may not see it)."""
+        if self._sleeping_until is None:
+            self._hint = when if self._hint is None else min(self._hint, when)
+        elif when < self._sleeping_until:
+            self._wake.set()
 
     async def fire_due(self, now: datetime | None = None) -> int:
         """Fire every due timer (each in its own transaction), then send what they staged."""
@@ -56,11 +69,18 @@ class Scheduler:
     async def _sleep(self) -> None:
         async with self._runtime.sessions() as session:
             upcoming = await next_due(session)
+        # No await from here until the wait: a hint is either taken into this plan or wakes the sleep.
+        hint, self._hint = self._hint, None
+        soonest = min((t for t in (upcoming, hint) if t is not None), default=None)
         delay = self._interval
-        if upcoming is not None:
-            delay = max(0.0, min(delay, (upcoming - utcnow()).total_seconds()))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=delay)
+        if soonest is not None:
+            delay = max(0.0, min(delay, (soonest - utcnow()).total_seconds()))
+        self._sleeping_until = utcnow() + timedelta(seconds=delay)
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+        finally:
+            self._sleeping_until = None
         self._wake.clear()
 
     async def _run(self) -> None:
