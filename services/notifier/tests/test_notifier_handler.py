@@ -292,3 +292,25 @@ def test_default_urls_come_from_the_environment(monkeypatch: pytest.MonkeyPatch)
     assert NotifierSettings().default_urls() == ["json://a/x", "tanggapfile://"]
     monkeypatch.delenv("TANGGAP_NOTIFY_DEFAULT_URLS")
     assert NotifierSettings().default_urls() == ["tanggapfile://"]
+
+
+async def test_a_handler_sends_only_what_its_own_event_staged(service: Any) -> None:
+    """Another event's pending row is left to the resume loop (no handler races another for it)."""
+    runtime = service.runtime
+    salemba = CIPINANG.model_copy(update={"code": "DKI-LAPAS-SALEMBA", "name": "Lapas Kelas IIA Salemba"})
+    first, second = classified(level=2, unit=salemba), classified(level=2, unit=salemba)
+    # The first event's rows are committed but not sent, as if its handler's process had died right after.
+    async with runtime.unit_of_work() as session:
+        await service.handler.apply(session, first, datetime.now(UTC))
+    (left,) = await rows(runtime, Delivery, incident_id=str(first.incident_id))
+    assert left.status == "pending"
+
+    await service.handler(second, None)
+    (sent,) = await rows(runtime, Delivery, incident_id=str(second.incident_id))
+    assert sent.status == "sent"
+    (still,) = await rows(runtime, Delivery, incident_id=str(first.incident_id))
+    assert still.status == "pending", "the resume loop sends it, not another event's handler"
+
+    assert await service.handler.dispatcher.deliver_pending() == 1
+    (done,) = await rows(runtime, Delivery, incident_id=str(first.incident_id))
+    assert done.status == "sent"
