@@ -2,7 +2,8 @@
 against the real system (NATS and the four services as processes), on a 390×844 phone and a 1280×900
 desk:
 
-- a new incident appears on a dashboard left open, without a reload;
+- a new incident appears on a dashboard left open, without a reload, and once it is a crisis the
+  dashboard buzzes (the officer turned sound and vibration on);
 - the incident page fills in its classification by itself: the classifier is stopped while the report is
   filed, so the page is surely open before the classification exists, then started again;
 - no console page carries a code, a field name, a scheme or a setting name (the list below, from the
@@ -160,6 +161,10 @@ def log_in(page: Page) -> None:
 def test_pages_fill_themselves_in_and_speak_plainly(system: System, browser: Browser, size: str) -> None:
     context = browser.new_context(viewport=SIZES[size], base_url=system.base_url, locale="id-ID")
     context.on("dialog", lambda dialog: dialog.accept())
+    # Headless Chromium has no vibration motor: count the calls instead.
+    context.add_init_script(
+        "window.__buzz = 0; navigator.vibrate = () => { window.__buzz += 1; return true; };"
+    )
     dashboard = context.new_page()
     log_in(dashboard)
     mark(dashboard)
@@ -167,6 +172,7 @@ def test_pages_fill_themselves_in_and_speak_plainly(system: System, browser: Bro
     expect(toggle).to_be_visible()
     toggle.click()  # opt in: a tap is what lets a browser make a sound
     expect(toggle).to_have_attribute("aria-pressed", "true")
+    assert dashboard.evaluate("window.__buzz") == 1, "turning it on buzzes once, as a sample"
     shot(dashboard, size, "01-dashboard-before")
 
     unit = UNITS[size]
@@ -200,6 +206,7 @@ def test_pages_fill_themselves_in_and_speak_plainly(system: System, browser: Bro
     expect(incident.locator("#level-card")).not_to_contain_text("Menunggu klasifikasi")
     expect(incident.locator("table.timeline")).to_contain_text("Diklasifikasikan", timeout=LIVE_SECONDS)
     expect(card).to_have_attribute("data-crisis", "yes", timeout=LIVE_SECONDS)
+    dashboard.wait_for_function("window.__buzz >= 2", timeout=LIVE_SECONDS)  # the new crisis buzzed
     assert still_marked(incident), "the incident page was reloaded"
     assert still_marked(dashboard), "the dashboard was reloaded"
     # Drafts and notifications follow, still without a reload.

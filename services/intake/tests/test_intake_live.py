@@ -141,3 +141,25 @@ async def test_times_are_in_the_units_zone_and_notifications_fold_per_wave(intak
     for leak in ("tanggap-file", "koordinator_humas", "juru_bicara", "(unrest)", "escapees", "impact."):
         assert leak not in text, leak
     assert "Melarikan diri: 2" in text
+
+
+async def test_the_triage_queue_fills_and_empties_live(intake: httpx.AsyncClient) -> None:
+    incident_id = str((await report(intake, "DKI-LAPAS-CIPINANG", "Ada kabar napi kabur."))["incident_id"])
+    unsure = classified_event(incident_id, 2).model_copy(
+        update={"needs_review": True, "crisis": False, "review_reasons": ["Jumlah yang kabur belum jelas"]}
+    )
+    async with console(intake) as admin:
+        version = version_of(await admin.get("/"))
+        await apply(intake, unsure)
+        queued = await admin.get("/live/dashboard", params={"v": version})
+        assert queued.status_code == 200
+        assert f'id="tinjau-{incident_id}"' in queued.text
+        assert "Jumlah yang kabur belum jelas" in queued.text
+        fresh = queued.headers["x-live-version"]
+        decided = await admin.post(
+            f"/incidents/{incident_id}/triage", {"decision": "crisis", "back": "dashboard"}
+        )
+        assert decided.status_code == 303
+        emptied = await admin.get("/live/dashboard", params={"v": fresh})
+        assert emptied.status_code == 200
+        assert f'id="tinjau-{incident_id}"' not in emptied.text
