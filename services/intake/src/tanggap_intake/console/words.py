@@ -41,6 +41,9 @@ TRIGGER_NAMES = {
     "notifier.digest": "ringkasan draf yang menunggu",
     "notifier.escalation": "eskalasi: belum ada konfirmasi",
     "media.spike_detected": "lonjakan pemberitaan",
+    "notifier.deadline_approaching": "tenggat yang hampir lewat",
+    "notifier.deadline_missed": "tenggat yang terlewat",
+    "report.received": "laporan yang perlu ditinjau",
 }
 NOTIFICATION_KINDS = ("notification.sent", "notification.failed")
 
