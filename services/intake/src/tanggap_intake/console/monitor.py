@@ -11,7 +11,6 @@ from sqlalchemy import or_, select
 
 from tanggap_intake.access import ScopeKind, unit_filter
 from tanggap_intake.api import tally_query
-from tanggap_intake.auth import settings_of
 from tanggap_intake.console.common import UserDep, render, runtime
 from tanggap_intake.console.home import open_incidents, unit_names
 from tanggap_intake.feeds import safe_link
@@ -26,8 +25,8 @@ LIBRARY_LIMIT = 50
 
 @router.get("/team", response_class=HTMLResponse)
 async def team(request: Request, user: UserDep) -> Response:
-    """Crisis teams of open incidents in scope, from crisis_team.formed; the directory itself is the
-    notifier's (the intake never reads another service's database)."""
+    """Crisis teams of open incidents in scope, from crisis_team.formed. The directory itself is the
+    notifier's, on its internal port: no link to it (a person's browser cannot reach it)."""
     async with runtime(request).sessions() as session:
         query = open_incidents(user).where(Incident.crisis_team.is_not(None))
         incidents = (await session.scalars(query.order_by(Incident.updated_at.desc()).limit(100))).all()
@@ -35,7 +34,6 @@ async def team(request: Request, user: UserDep) -> Response:
     context = {
         "incidents": incidents,
         "names": names,
-        "directory_url": settings_of(request).notifier_directory_url,
     }
     return render(request, "team.html", context, user=user)
 
