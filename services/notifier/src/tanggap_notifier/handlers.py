@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from tanggap_notifier import approvals
 from tanggap_notifier.directory import Directory
+from tanggap_notifier.directory_cache import DirectoryCache
 from tanggap_notifier.dispatch import Dispatcher
 from tanggap_notifier.incidents import (
     get_state,
@@ -46,7 +47,6 @@ from tanggap_notifier.models import (
     TimerStatus,
 )
 from tanggap_notifier.notices import PRODUCER, Notice, stage
-from tanggap_notifier.people import load_directory_from_db
 from tanggap_notifier.routing import RoutingPolicy, resolve
 from tanggap_notifier.scheduler import Scheduler
 from tanggap_notifier.settings import NotifierSettings
@@ -121,6 +121,7 @@ class RoutingHandler:
     renderer: MessageRenderer
     dispatcher: Dispatcher
     scheduler: Scheduler
+    directories: DirectoryCache = field(default_factory=DirectoryCache)
 
     async def __call__(self, event: Event, _msg: NatsMessage | None) -> None:
         if not isinstance(event, Handled):
@@ -145,7 +146,7 @@ class RoutingHandler:
             await self.dispatcher.deliver_pending(triggers=triggers)
 
     async def apply(self, session: AsyncSession, event: Handled, now: datetime) -> None:
-        directory = await load_directory_from_db(session)
+        directory = await self.directories.get(session)
         match event:
             case IncidentClassified():
                 await self.classified(session, event, directory, now)

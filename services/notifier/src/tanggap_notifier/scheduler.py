@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 
 import structlog
 
+from tanggap_notifier.directory_cache import DirectoryCache
 from tanggap_notifier.dispatch import Dispatcher, stop_task
-from tanggap_notifier.people import load_directory_from_db
 from tanggap_notifier.timers import TimerActions, due_timer_ids, next_due, take
 from tanggap_shared.events import utcnow
 from tanggap_shared.runtime import Runtime
@@ -32,6 +32,7 @@ class Scheduler:
         self._task: asyncio.Task[None] | None = None
         self._sleeping_until: datetime | None = None  # None while it is firing or planning
         self._hint: datetime | None = None
+        self._directories = DirectoryCache()
 
     def wake(self) -> None:
         self._wake.set()
@@ -58,7 +59,7 @@ class Scheduler:
                 if timer is None:
                     continue
                 with structlog.contextvars.bound_contextvars(incident_id=timer.incident_id):
-                    directory = await load_directory_from_db(session)
+                    directory = await self._directories.get(session)
                     await self._actions.run(session, timer, directory, moment)
                     log.info("notifier.timer_fired", timer_id=timer_id, kind=timer.kind)
             fired += 1
