@@ -152,6 +152,20 @@ def test_real_seen_floors(reports: dict[str, Report]) -> None:
     assert report.level_accuracy >= 0.93
 
 
+def test_real_held_out_floors(reports: dict[str, Report]) -> None:
+    # The 30% of file C (40 items), run once on 2026-12-03 with policy 2026.12-real.2 after round two's
+    # rules were final: category 0.775, crisis 0.850, level >= 3 kept 7 of 8, level in bounds 0.775.
+    # Below the targets; four of its six crisis misses are raids that found phones, which C labels a
+    # crisis (L1-2) and round two settled as routine (policy.yaml, positive.razia). Never tune on it.
+    report = reports["holdout"]
+
+    assert len(report.outcomes) >= 35
+    assert report.category_accuracy >= 0.75
+    assert report.crisis_accuracy >= 0.82
+    assert report.severe_share >= 0.85
+    assert report.level_accuracy >= 0.75
+
+
 def test_a_needs_review_report_reaches_a_person_but_is_no_crisis_hit(reports: dict[str, Report]) -> None:
     for report in reports.values():
         for outcome in report.reached_person:

@@ -429,10 +429,11 @@ def test_amounts_of_things_and_of_people_just_named(text: str, words: str) -> No
 # Floors (days, amounts) a bit under what was measured. Round one (2026-12-03, rules final): tune 0.987
 # and 1.000; the A+B 30%, run once and not tuned on, 0.765 and 0.938. That 30% is "seen" since (tuned on;
 # round two: 1.000 and 1.000). Round two's tune (70% of A, B, C): 0.986 and 0.973. The held-out share
-# is now C's 30%, run once after round two's rules were final.
+# is now C's 30%, run once after round two's rules were final (2026-12-03): 0.828 and 0.907.
 FLOORS: dict[Split, tuple[float, float]] = {
     "tune": (0.95, 0.94),
     "seen": (0.97, 0.97),
+    "holdout": (0.80, 0.88),
 }
 
 
@@ -446,6 +447,7 @@ def test_reading_eval_keeps_its_floors_and_invents_nothing() -> None:
         assert score.invented == 0, f"{name}: {score.invented} facts not in their text"
         if name in FLOORS:
             days, amounts = FLOORS[name]
-            assert score.day_share >= days, score.misses
-            assert score.amount_share >= amounts, score.misses
+            detail = score.misses if name != "holdout" else f"{name}: misses not printed"
+            assert score.day_share >= days, detail
+            assert score.amount_share >= amounts, detail
     assert reading_eval.composed_misses() == []
