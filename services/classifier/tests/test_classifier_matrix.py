@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tanggap_classifier.engine import Classification, classify
+from tanggap_classifier.explain import CLUSTER_WORDS
 from tanggap_classifier.policy import AXES, Policy, load_policy
 from tanggap_shared.contracts import Category, MediaReach
 from tanggap_shared.events import Fact, Facts, Impact, ReportSnapshot, UnitRef
@@ -115,7 +116,9 @@ def test_scct_cluster_follows_domain_4_1(policy: Policy, text: str, cluster: str
     result = run(policy, text)
 
     assert result.scct_cluster == cluster
-    assert next(r for r in result.reasons if r.code == "scct").text.startswith(f"Klaster SCCT {cluster}")
+    reason = next(r for r in result.reasons if r.code == "scct").text
+    assert reason.startswith(f"Strategi komunikasi, {CLUSTER_WORDS[cluster]}:"), reason
+    assert cluster not in reason, "the English code stays out of what an officer reads"
 
 
 def test_missing_questions_follow_what_is_unknown(policy: Policy) -> None:

@@ -140,5 +140,14 @@ def _signed(value: float) -> str:
 
 
 def scct_reason(policy: Policy, cluster: Cluster, why: str) -> Reason:
-    advice = policy.scct.advice.get(cluster, "")
-    return Reason(code="scct", text=f"Klaster SCCT {cluster} ({why}): {advice}", level=0, triggers=[why])
+    # In words an officer reads (issue 16): the advice names the cluster in Indonesian ("klaster dapat
+    # dicegah: …"); the English code stays in `scct_cluster` for machines.
+    advice = policy.scct.advice.get(cluster, "") or CLUSTER_WORDS.get(cluster, cluster)
+    return Reason(code="scct", text=f"Strategi komunikasi, {advice} ({why})", level=0, triggers=[why])
+
+
+CLUSTER_WORDS = {
+    "victim": "klaster korban",
+    "accidental": "klaster kecelakaan",
+    "preventable": "klaster dapat dicegah",
+}
