@@ -1,6 +1,7 @@
 """Helpers the classifier's broker tests share: a classifier on a real nats-server and a bounded wait."""
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,6 +12,8 @@ from nats.aio.msg import Msg
 from tanggap_classifier.handlers import register_handlers
 from tanggap_classifier.policy import load_policy
 from tanggap_classifier.settings import ClassifierSettings
+from tanggap_shared.events import EventBase, IncidentClassified, parse_event
+from tanggap_shared.messaging import STREAM_NAME
 from tanggap_shared.runtime import Runtime
 
 
@@ -50,3 +53,27 @@ async def classifier_on(broker_url: str, state_dir: Path, make: Callable[[Runtim
         await sub.unsubscribe()
         await runtime.broker.stop()
         await runtime.close()
+
+
+class Harness:
+    """Collects every incident.classified; `send` publishes an event and waits for the classification."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.seen: list[IncidentClassified] = []
+
+    async def collect(self, msg: Msg) -> None:
+        event = parse_event(msg.data)
+        if isinstance(event, IncidentClassified):
+            self.seen.append(event)
+
+    def of(self, incident: uuid.UUID) -> list[IncidentClassified]:
+        return [e for e in self.seen if e.incident_id == incident]
+
+    async def publish(self, event: EventBase) -> None:
+        await self.runtime.broker.publish(event.model_dump_json().encode(), event.subject, stream=STREAM_NAME)
+
+    async def send(self, event: EventBase, expect: int) -> IncidentClassified:
+        await self.publish(event)
+        await eventually(lambda: len(self.of(event.incident_id)) >= expect)
+        return self.of(event.incident_id)[-1]

@@ -9,51 +9,23 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from nats.aio.msg import Msg
 
 from tanggap_runner.nats import NatsServer
 from tanggap_shared.events import (
-    EventBase,
     FactDecision,
-    IncidentClassified,
     ReadFact,
     ReportReceived,
     ReportSnapshot,
     ReportUpdated,
     UnitRef,
-    parse_event,
 )
-from tanggap_shared.messaging import STREAM_NAME
-from tanggap_shared.runtime import Runtime
 
-from .conftest import classifier_on, eventually
+from .conftest import Harness, classifier_on
 
 UNIT = UnitRef(code="JATENG-LAPAS-SRAGEN", name="Lapas Kelas IIA Sragen", type="Lapas", region="JATENG")
 T0 = datetime(2026, 11, 3, 3, 30, tzinfo=UTC)
 FIRST = "Dua warga binaan melarikan diri pada Selasa dini hari pukul 03.00 dengan memanjat tembok belakang"
 SECOND = "Puluhan petugas dan polisi melakukan pengejaran; seorang napi tertangkap Rabu pagi."
-
-
-class Harness:
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-        self.seen: list[IncidentClassified] = []
-
-    async def collect(self, msg: Msg) -> None:
-        event = parse_event(msg.data)
-        if isinstance(event, IncidentClassified):
-            self.seen.append(event)
-
-    def of(self, incident: uuid.UUID) -> list[IncidentClassified]:
-        return [e for e in self.seen if e.incident_id == incident]
-
-    async def publish(self, event: EventBase) -> None:
-        await self.runtime.broker.publish(event.model_dump_json().encode(), event.subject, stream=STREAM_NAME)
-
-    async def send(self, event: EventBase, expect: int) -> IncidentClassified:
-        await self.publish(event)
-        await eventually(lambda: len(self.of(event.incident_id)) >= expect)
-        return self.of(event.incident_id)[-1]
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from nats.aio.msg import Msg
 from sqlalchemy import func, select
 
 from tanggap_classifier.engine import classify
@@ -20,18 +19,13 @@ from tanggap_runner.nats import NatsServer
 from tanggap_shared.contracts import Category
 from tanggap_shared.db import InboxEntry
 from tanggap_shared.events import (
-    EventBase,
-    IncidentClassified,
     IncidentTriaged,
     ReportReceived,
     ReportSnapshot,
     UnitRef,
-    parse_event,
 )
-from tanggap_shared.messaging import STREAM_NAME
-from tanggap_shared.runtime import Runtime
 
-from .conftest import classifier_on, eventually
+from .conftest import Harness, classifier_on
 
 UNIT = UnitRef(code="JATENG-LAPAS-SRAGEN", name="Lapas Kelas IIA Sragen", type="Lapas", region="JATENG")
 T0 = datetime(2025, 11, 2, 21, 0, tzinfo=UTC)
@@ -52,28 +46,6 @@ def report(incident: uuid.UUID, text: str, minutes: int, *, joined: bool = False
         report=snapshot(text, minutes),
         joined_existing=joined,
     )
-
-
-class Harness:
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-        self.seen: list[IncidentClassified] = []
-
-    async def collect(self, msg: Msg) -> None:
-        event = parse_event(msg.data)
-        if isinstance(event, IncidentClassified):
-            self.seen.append(event)
-
-    def of(self, incident: uuid.UUID) -> list[IncidentClassified]:
-        return [e for e in self.seen if e.incident_id == incident]
-
-    async def publish(self, event: EventBase) -> None:
-        await self.runtime.broker.publish(event.model_dump_json().encode(), event.subject, stream=STREAM_NAME)
-
-    async def send(self, event: EventBase, expect: int) -> IncidentClassified:
-        await self.publish(event)
-        await eventually(lambda: len(self.of(event.incident_id)) >= expect)
-        return self.of(event.incident_id)[-1]
 
 
 @pytest.fixture

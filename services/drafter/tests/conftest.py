@@ -12,12 +12,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from nats.js.errors import NotFoundError
+from sqlalchemy import select
 
+from tanggap_drafter.app import CONSUMERS, Drafter
 from tanggap_drafter.items import load_starter
+from tanggap_drafter.settings import DrafterSettings
 from tanggap_drafter.store import KeyMessageStore, QdrantTarget
+from tanggap_runner.nats import NatsServer
 from tanggap_shared.contracts import Category
+from tanggap_shared.db import OutboxEntry
 from tanggap_shared.events import (
     Amount,
+    EventBase,
     Fact,
     Facts,
     Impact,
@@ -27,7 +34,9 @@ from tanggap_shared.events import (
     ReportSnapshot,
     TextSpan,
     UnitRef,
+    parse_event,
 )
+from tanggap_shared.messaging import STREAM_NAME, durable_name
 
 PALOPO = UnitRef(
     code="SULSEL-LAPAS-PALOPO",
@@ -291,3 +300,55 @@ def escape_readings() -> Callable[..., list[ReportReading]]:
 def make_escape() -> Callable[..., IncidentClassified]:
     """Two inmates escape from Lapas Cipinang; every fact only read from the text (suggested)."""
     return lambda **overrides: _escape(_incident, **overrides)
+
+
+# ---- a drafter on a real nats-server, and what it published ------------------------------------------
+
+
+@pytest.fixture
+async def drafter(nats_server: NatsServer, tmp_path: Path) -> AsyncIterator[Drafter]:
+    settings = DrafterSettings(broker_url=nats_server.url, state_dir=tmp_path, qdrant_path=":memory:")
+    drafter = Drafter.build(settings)
+    await drafter.runtime.open()
+    await drafter.open_library()
+    await drafter.runtime.broker.start()
+    yield drafter
+    await drafter.runtime.broker.stop()
+    await drafter.runtime.close()
+    await drafter.store.close()
+
+
+async def publish(drafter: Drafter, event: EventBase) -> None:
+    # No message id: the broker cannot drop a second copy, so the consumer's own inbox must.
+    await drafter.runtime.broker.publish(event.model_dump_json().encode(), event.subject, stream=STREAM_NAME)
+
+
+async def settled(drafter: Drafter) -> None:
+    """Wait until the consumers have handled everything and the relay has published every outbox row."""
+    js = drafter.runtime.broker.config.connection_state.stream
+    for _ in range(300):
+        busy = False
+        for name in CONSUMERS:
+            info = await js.consumer_info(STREAM_NAME, durable_name("drafter", name))
+            busy = busy or info.num_pending > 0 or info.num_ack_pending > 0
+        async with drafter.runtime.sessions() as session:
+            unpublished = await session.scalar(select(OutboxEntry).where(OutboxEntry.published_at.is_(None)))
+        if not busy and unpublished is None:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the drafter did not settle")
+
+
+async def in_stream(drafter: Drafter, subject: str, incident_id: uuid.UUID) -> list[bytes]:
+    """Every event on `subject` about the incident, in stream order."""
+    js = drafter.runtime.broker.config.connection_state.stream
+    found: list[bytes] = []
+    seq = 1
+    while True:
+        try:
+            msg = await js.get_msg(STREAM_NAME, seq, subject=subject, next=True)
+        except NotFoundError:
+            return found
+        if parse_event(msg.data or b"").incident_id == incident_id:
+            found.append(msg.data or b"")
+        seq = (msg.seq or seq) + 1

@@ -1,35 +1,27 @@
 """An officer's edit, checked by the drafter on a real nats-server: draft.edited in, draft.checked out once,
 with the same §6.8 rules as the drafter's own text (issue 13 item 5)."""
 
-import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import Callable
 
-import pytest
-from nats.js.errors import NotFoundError
-from sqlalchemy import select
-
-from tanggap_drafter.app import CONSUMERS, Drafter
+from tanggap_drafter.app import Drafter
 from tanggap_drafter.edits import checks_version, grounded_baseline, text_digest
-from tanggap_drafter.settings import DrafterSettings
-from tanggap_runner.nats import NatsServer
 from tanggap_shared.contracts import Category, DraftKind
-from tanggap_shared.db import OutboxEntry
 from tanggap_shared.events import (
     DraftChecked,
     DraftEdited,
     DraftProposed,
-    EventBase,
     Fact,
     Facts,
     Impact,
     IncidentClassified,
     UnitRef,
     derive_event_id,
-    parse_event,
 )
-from tanggap_shared.messaging import STREAM_NAME, durable_name
+
+from .conftest import in_stream as _in_stream
+from .conftest import publish as _publish
+from .conftest import settled as _settled
 
 IncidentFactory = Callable[..., IncidentClassified]
 
@@ -48,53 +40,6 @@ ESCAPE_TEXT = (
 )
 # What an officer must never add for an Anak: a name, an age and a village (PPRA, UU SPPA Pasal 19).
 CHILD_DETAIL = " Anak tersebut, Rizky Pratama (15), berasal dari Desa Sukamaju."
-
-
-@pytest.fixture
-async def drafter(nats_server: NatsServer, tmp_path: Path) -> AsyncIterator[Drafter]:
-    settings = DrafterSettings(broker_url=nats_server.url, state_dir=tmp_path, qdrant_path=":memory:")
-    drafter = Drafter.build(settings)
-    await drafter.runtime.open()
-    await drafter.open_library()
-    await drafter.runtime.broker.start()
-    yield drafter
-    await drafter.runtime.broker.stop()
-    await drafter.runtime.close()
-    await drafter.store.close()
-
-
-async def _publish(drafter: Drafter, event: EventBase) -> None:
-    # No message id: the broker cannot drop a second copy, so the consumer's own inbox must.
-    await drafter.runtime.broker.publish(event.model_dump_json().encode(), event.subject, stream=STREAM_NAME)
-
-
-async def _settled(drafter: Drafter) -> None:
-    js = drafter.runtime.broker.config.connection_state.stream
-    for _ in range(300):
-        busy = False
-        for name in CONSUMERS:
-            info = await js.consumer_info(STREAM_NAME, durable_name("drafter", name))
-            busy = busy or info.num_pending > 0 or info.num_ack_pending > 0
-        async with drafter.runtime.sessions() as session:
-            unpublished = await session.scalar(select(OutboxEntry).where(OutboxEntry.published_at.is_(None)))
-        if not busy and unpublished is None:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the drafter did not settle")
-
-
-async def _in_stream(drafter: Drafter, subject: str, incident_id: uuid.UUID) -> list[bytes]:
-    js = drafter.runtime.broker.config.connection_state.stream
-    found: list[bytes] = []
-    seq = 1
-    while True:
-        try:
-            msg = await js.get_msg(STREAM_NAME, seq, subject=subject, next=True)
-        except NotFoundError:
-            return found
-        if parse_event(msg.data or b"").incident_id == incident_id:
-            found.append(msg.data or b"")
-        seq = (msg.seq or seq) + 1
 
 
 async def _checks(drafter: Drafter, incident_id: uuid.UUID) -> list[DraftChecked]:

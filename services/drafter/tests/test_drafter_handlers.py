@@ -1,29 +1,21 @@
 """The drafter's consumers against a real nats-server: drafts out through the outbox, once; requests,
 reviews (the learning loop) and closings."""
 
-import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
-from nats.js.errors import NotFoundError
 from sqlalchemy import select
 
-from tanggap_drafter.app import CONSUMERS, Drafter
+from tanggap_drafter.app import Drafter
 from tanggap_drafter.learning import approved_item_id
 from tanggap_drafter.models import DraftRow, IncidentSnapshot
-from tanggap_drafter.settings import DrafterSettings
-from tanggap_runner.nats import NatsServer
 from tanggap_shared.contracts import Category, DraftKind, Role, Tier
-from tanggap_shared.db import OutboxEntry
 from tanggap_shared.events import (
     CrisisTeamFormed,
     DraftProposed,
     DraftRequested,
     DraftReviewed,
-    EventBase,
     Fact,
     Facts,
     Impact,
@@ -33,9 +25,11 @@ from tanggap_shared.events import (
     ReportReading,
     TeamMember,
     derive_event_id,
-    parse_event,
 )
-from tanggap_shared.messaging import STREAM_NAME, durable_name
+
+from .conftest import in_stream as _in_stream
+from .conftest import publish as _publish
+from .conftest import settled as _settled
 
 IncidentFactory = Callable[..., IncidentClassified]
 
@@ -48,53 +42,6 @@ PLAN_LEVEL_4 = [
     DraftKind.CRISIS_PLAN,
     DraftKind.ESCALATION_REPORT,
 ]
-
-
-@pytest.fixture
-async def drafter(nats_server: NatsServer, tmp_path: Path) -> AsyncIterator[Drafter]:
-    settings = DrafterSettings(broker_url=nats_server.url, state_dir=tmp_path, qdrant_path=":memory:")
-    drafter = Drafter.build(settings)
-    await drafter.runtime.open()
-    await drafter.open_library()
-    await drafter.runtime.broker.start()
-    yield drafter
-    await drafter.runtime.broker.stop()
-    await drafter.runtime.close()
-    await drafter.store.close()
-
-
-async def _publish(drafter: Drafter, event: EventBase) -> None:
-    await drafter.runtime.broker.publish(event.model_dump_json().encode(), event.subject, stream=STREAM_NAME)
-
-
-async def _settled(drafter: Drafter) -> None:
-    """Wait until the consumer has handled everything and the relay has published every outbox row."""
-    js = drafter.runtime.broker.config.connection_state.stream
-    for _ in range(300):
-        busy = False
-        for name in CONSUMERS:
-            info = await js.consumer_info(STREAM_NAME, durable_name("drafter", name))
-            busy = busy or info.num_pending > 0 or info.num_ack_pending > 0
-        async with drafter.runtime.sessions() as session:
-            unpublished = await session.scalar(select(OutboxEntry).where(OutboxEntry.published_at.is_(None)))
-        if not busy and unpublished is None:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the drafter did not settle")
-
-
-async def _in_stream(drafter: Drafter, subject: str, incident_id: uuid.UUID) -> list[bytes]:
-    js = drafter.runtime.broker.config.connection_state.stream
-    found: list[bytes] = []
-    seq = 1
-    while True:
-        try:
-            msg = await js.get_msg(STREAM_NAME, seq, subject=subject, next=True)
-        except NotFoundError:
-            return found
-        if parse_event(msg.data or b"").incident_id == incident_id:
-            found.append(msg.data or b"")
-        seq = (msg.seq or seq) + 1
 
 
 async def _proposed(drafter: Drafter, incident_id: uuid.UUID) -> list[DraftProposed]:
