@@ -37,7 +37,8 @@ NEGATION_WINDOW = 5  # tokens between a negator and the term it negates ("tidak 
 POST_NEGATION_WINDOW = 3  # "korban jiwa nihil", "kabar itu tidak benar"
 SENTENCE_COUNT_WINDOW = 20  # tokens between a sentence's subject count and its verb, across commas
 
-_UNITS = {
+# The Indonesian digits as words; the fact reader counts with the same table.
+NUMBER_UNITS = {
     "satu": 1,
     "dua": 2,
     "tiga": 3,
@@ -263,7 +264,7 @@ def _number_at(tokens: list[Token], i: int) -> NumberSpan | None:
         return NumberSpan(i, i + 1, _STANDALONE[word], _STANDALONE[word])
     if word in VAGUE_AMOUNTS:
         return _vague_at(tokens, i)
-    if word not in _UNITS and word not in _SE_WORDS:
+    if word not in NUMBER_UNITS and word not in _SE_WORDS:
         return None
     end = i
     while end < len(tokens) and _continues_number(tokens, i, end):
@@ -292,17 +293,17 @@ def _continues_number(tokens: list[Token], start: int, j: int) -> bool:
         return True
     previous = tokens[j - 1].text
     if word in _MULTIPLIERS:
-        return previous in _UNITS or (word == "ribu" and previous in _MULTIPLIERS | set(_SE_WORDS))
+        return previous in NUMBER_UNITS or (word == "ribu" and previous in _MULTIPLIERS | set(_SE_WORDS))
     # "dua tiga" (two or three) is not one number; "seratus dua" is.
-    return (word in _UNITS or word in _SE_WORDS) and previous not in _UNITS
+    return (word in NUMBER_UNITS or word in _SE_WORDS) and previous not in NUMBER_UNITS
 
 
 def _words_value(words: list[str]) -> int:
     """Indonesian number words: "dua puluh tiga" = 23, "seratus dua belas" = 112."""
     total = below_thousand = pending = 0
     for word in words:
-        if word in _UNITS:
-            pending += _UNITS[word]
+        if word in NUMBER_UNITS:
+            pending += NUMBER_UNITS[word]
         elif word in _SE_WORDS:
             below_thousand += _SE_WORDS[word]
         elif word == "belas":

@@ -9,18 +9,9 @@ import re
 from dataclasses import dataclass
 
 from tanggap_classifier.reading.tokens import Tok, follows
+from tanggap_classifier.text import NUMBER_UNITS
 
-_UNITS = {
-    "satu": 1,
-    "dua": 2,
-    "tiga": 3,
-    "empat": 4,
-    "lima": 5,
-    "enam": 6,
-    "tujuh": 7,
-    "delapan": 8,
-    "sembilan": 9,
-}
+_UNITS = NUMBER_UNITS
 # Javanese and Sundanese numerals as officers type them ("loro napi mlayu", "tilu tahanan kabur"):
 # single words only, never combined with "puluh" or "belas".
 _REGIONAL = {
