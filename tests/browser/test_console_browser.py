@@ -9,28 +9,17 @@ only when it is absent.
 
 import re
 import time
-import warnings
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Dialog, Page, ViewportSize, expect
 
-from tanggap_runner.nats import free_port
 from tanggap_runner.system import System
 
-pytestmark = pytest.mark.e2e
+from .conftest import ADMIN_PASSWORD, SCREENSHOTS, skip_without_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-ADMIN_PASSWORD = "uji-peramban-rahasia-1"
+pytestmark = pytest.mark.e2e
+skip_without_chromium()
+
 HOSTILE = "<script>alert('xss')</script><img src=x onerror=alert(1)>"
 REPORT_TEXT = (
     "Terjadi kerusuhan di blok hunian Lapas Cipinang pada Minggu malam. Seorang warga binaan tewas "
@@ -38,37 +27,8 @@ REPORT_TEXT = (
 )
 ADDED = " Informasi berikutnya akan kami sampaikan melalui kanal resmi Lapas."
 
-if not CHROMIUM.exists():
-    reason = f"browser tests skipped: {CHROMIUM} is absent (install it with `make browser`, as root)"
-    # Printed and warned (the warnings summary shows without -rs): a skipped browser test is never silent.
-    print(reason)  # noqa: T201
-    warnings.warn(reason, stacklevel=1)
-    pytest.skip(reason, allow_module_level=True)
-
-from playwright.sync_api import Browser, Dialog, Page, ViewportSize, expect, sync_playwright  # noqa: E402
 
 PHONE: ViewportSize = {"width": 412, "height": 915}
-
-
-@pytest.fixture(scope="module")
-def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    with System(
-        tmp_path_factory.mktemp("browser"),
-        http_port=free_port(),
-        broker_url=f"nats://127.0.0.1:{free_port()}",
-        env={"TANGGAP_ADMIN_PASSWORD": ADMIN_PASSWORD},
-    ) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield launched
-        launched.close()
 
 
 def shot(page: Page, name: str) -> None:

@@ -14,21 +14,17 @@ Needs Debian's chromium at /usr/bin/chromium (`make browser` installs it); skipp
 """
 
 import re
-import warnings
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
-from tanggap_runner.nats import free_port
 from tanggap_runner.system import System
 
-pytestmark = pytest.mark.e2e
+from .conftest import ADMIN_PASSWORD, SCREENSHOTS, skip_without_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-ADMIN_PASSWORD = "uji-peramban-langsung-1"
+pytestmark = pytest.mark.e2e
+skip_without_chromium()
+
 LIVE_SECONDS = 15_000  # ms: the page polls every second; the system may be slow on a shared machine
 CLASSIFY_SECONDS = 60_000  # ms: the classifier restarts and reads the waiting report first
 
@@ -69,13 +65,6 @@ LEAKS = [
     "kanal web",
 ]
 
-if not CHROMIUM.exists():
-    reason = f"browser tests skipped: {CHROMIUM} is absent (install it with `make browser`, as root)"
-    print(reason)  # noqa: T201
-    warnings.warn(reason, stacklevel=1)
-    pytest.skip(reason, allow_module_level=True)
-
-from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright  # noqa: E402
 
 SIZES: dict[str, ViewportSize] = {
     "phone": {"width": 390, "height": 844},
@@ -87,27 +76,6 @@ ESCAPE = (
     "Dua warga binaan melarikan diri dari {unit} pada Senin dini hari dengan memanjat tembok belakang. "
     "Petugas gabungan masih melakukan pengejaran."
 )
-
-
-@pytest.fixture(scope="module")
-def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    with System(
-        tmp_path_factory.mktemp("browser-live"),
-        http_port=free_port(),
-        broker_url=f"nats://127.0.0.1:{free_port()}",
-        env={"TANGGAP_ADMIN_PASSWORD": ADMIN_PASSWORD},
-    ) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield launched
-        launched.close()
 
 
 def shot(page: Page, size: str, name: str) -> None:
