@@ -269,7 +269,7 @@ def _number_at(tokens: list[Token], i: int) -> NumberSpan | None:
     end = i
     while end < len(tokens) and _continues_number(tokens, i, end):
         end += 1
-    value = _words_value([t.text for t in tokens[i:end]])
+    value = words_value([t.text for t in tokens[i:end]])
     return NumberSpan(i, end, value, value)
 
 
@@ -298,12 +298,16 @@ def _continues_number(tokens: list[Token], start: int, j: int) -> bool:
     return (word in NUMBER_UNITS or word in _SE_WORDS) and previous not in NUMBER_UNITS
 
 
-def _words_value(words: list[str]) -> int:
-    """Indonesian number words: "dua puluh tiga" = 23, "seratus dua belas" = 112."""
+def words_value(words: list[str]) -> int:
+    """Indonesian number words: "dua puluh tiga" = 23, "seratus dua belas" = 112, "seribu dua" = 1002.
+
+    The engine and the fact reader both count with it."""
     total = below_thousand = pending = 0
     for word in words:
         if word in NUMBER_UNITS:
             pending += NUMBER_UNITS[word]
+        elif word == "seribu":
+            total += 1000
         elif word in _SE_WORDS:
             below_thousand += _SE_WORDS[word]
         elif word == "belas":

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from tanggap_classifier.reading.tokens import Tok, follows
-from tanggap_classifier.text import NUMBER_UNITS
+from tanggap_classifier.text import NUMBER_UNITS, words_value
 
 _UNITS = NUMBER_UNITS
 # Javanese and Sundanese numerals as officers type them ("loro napi mlayu", "tilu tahanan kabur"):
@@ -157,25 +157,3 @@ def _continues(previous: str, word: str) -> bool:
         return previous in _UNITS or (word == "ribu" and (previous in _SCALES or previous in _SE))
     # "dua tiga" (two or three) is not one number; "seratus dua" and "dua puluh tiga" are.
     return (word in _UNITS or word in _SE) and previous not in _UNITS
-
-
-def words_value(tokens: list[str]) -> int:
-    """Indonesian number words: "dua puluh tiga" = 23, "seratus dua belas" = 112."""
-    total = below_thousand = pending = 0
-    for word in tokens:
-        if word in _UNITS:
-            pending += _UNITS[word]
-        elif word in _SE:
-            if word == "seribu":
-                total += 1000
-            else:
-                below_thousand += _SE[word]
-        elif word == "belas":
-            below_thousand, pending = below_thousand + pending + 10, 0
-        elif word == "puluh":
-            below_thousand, pending = below_thousand + pending * 10, 0
-        elif word == "ratus":
-            below_thousand, pending = below_thousand + pending * 100, 0
-        elif word == "ribu":
-            total, below_thousand, pending = total + (below_thousand + pending) * 1000, 0, 0
-    return total + below_thousand + pending
